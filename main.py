@@ -1,0 +1,102 @@
+"""Train a β-VAE on bouncing balls: ``python main.py --model=conv --num_balls=2 --beta=1.0``.
+
+The flags mirror the original repository's switches, with its defaults. Rerunning the same
+command resumes the run from its last checkpoint; ``--overwrite`` starts it again. Bad flags end
+with a one-line error and exit code 2 before anything is written.
+"""
+
+import os
+import signal
+import sys
+
+from absl import app, flags, logging
+
+from vae_tf.config import (BATCH_MODES, JIT_CHOICES, MODELS, RECONSTRUCTION_LOSSES,
+                           ConfigError, TrainConfig)
+
+FLAGS = flags.FLAGS
+EXIT_USAGE = 2
+
+
+def define_flags():
+    """Register the flags (only when run as a script: libraries never define flags)."""
+    d = TrainConfig()
+    flags.DEFINE_string("train_dir", d.train_dir, "Prefix of the run directory; the run lands "
+                        "in <train_dir>_model_<m>_num_balls_<n>_beta_<b>.")
+    flags.DEFINE_enum("model", d.model, MODELS, "Architecture.")
+    flags.DEFINE_integer("hidden_size", d.hidden_size, "Latent size (all_conv: channels of the "
+                         "4x4 latent map).")
+    flags.DEFINE_integer("max_step", d.max_step, "Train until this many optimizer steps.")
+    flags.DEFINE_float("keep_prob", d.keep_prob, "Dropout keep probability (conv encoder).")
+    flags.DEFINE_float("beta", d.beta, "Weight of the KL term.")
+    flags.DEFINE_float("lr", d.lr, "Adam learning rate.")
+    flags.DEFINE_integer("batch_size", d.batch_size, "Images per step.")
+    flags.DEFINE_float("weight_init", d.weight_init, "Std and bias of dense-layer initialisers.")
+    flags.DEFINE_float("weight_decay", d.weight_decay, "L2 weight decay; 0 = off (the "
+                       "original's 0.0005 was never applied).")
+    flags.DEFINE_boolean("friction", d.friction, "Gravity and drag in the ball physics.")
+    flags.DEFINE_integer("num_balls", d.num_balls, "Balls per frame.")
+    flags.DEFINE_enum("recon_loss", d.recon_loss, RECONSTRUCTION_LOSSES,
+                      "Reconstruction term: Bernoulli cross-entropy, squared or absolute error.")
+    flags.DEFINE_integer("kl_warmup_steps", d.kl_warmup_steps, "Steps of the linear KL "
+                         "warm-up from 0 to beta; 0 = off.")
+    flags.DEFINE_enum("batch_mode", d.batch_mode, BATCH_MODES, "iid: every frame from its own "
+                      "trajectory; trajectory: consecutive frames of one (the original).")
+    flags.DEFINE_integer("seed", d.seed, "Seed of weights, noise and data.")
+    flags.DEFINE_integer("log_every", d.log_every, "Steps between console/TensorBoard logs.")
+    flags.DEFINE_integer("save_every", d.save_every, "Steps between checkpoints (and evals).")
+    flags.DEFINE_enum("jit_compile", d.jit_compile, JIT_CHOICES, "XLA for the train step; "
+                      "auto = the faster setting measured for the model.")
+    flags.DEFINE_boolean("overwrite", False, "Delete the run directory and start again.")
+
+
+def fail(message, code=EXIT_USAGE):
+    print(f"main.py: error: {message}", file=sys.stderr)
+    sys.exit(code)
+
+
+def parse_flags(argv):
+    """absl parsing with a one-line error and exit code 2 (absl itself exits 1)."""
+    try:
+        return FLAGS(argv)
+    except flags.Error as e:
+        fail(str(e).splitlines()[0])
+
+
+def config_from_flags():
+    names = TrainConfig.__dataclass_fields__
+    return TrainConfig(**{name: FLAGS[name].value for name in names})
+
+
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def main(argv):
+    if len(argv) > 1:
+        fail(f"unexpected arguments {' '.join(argv[1:])!r} (flags take the form --name=value)")
+    try:
+        config = config_from_flags()
+        from vae_tf.training.run_dir import prepare_run_dir
+        prepare_run_dir(config, overwrite=FLAGS.overwrite)
+    except ConfigError as e:
+        fail(str(e))
+    # TensorFlow is imported only once the flags are known to be good. oneDNN is faster for
+    # every model here (benchmarks/throughput.py); TensorFlow leaves it off on some CPUs.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
+    if not FLAGS["verbosity"].present:
+        logging.set_verbosity(logging.WARNING)
+    from vae_tf.training.train import NonFiniteLossError, train
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        train(config, print_fn=lambda line: print(line, flush=True))
+    except NonFiniteLossError as e:
+        fail(str(e), code=1)
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    define_flags()
+    app.run(main, flags_parser=parse_flags)

@@ -1,0 +1,29 @@
+"""vae_tf: disentangled VAEs (β-VAE and friends) in TensorFlow 2 / Keras 3."""
+
+from setuptools import find_packages, setup
+
+setup(
+    name="vae_tf",
+    version="0.1.0",
+    description="Disentangled variational autoencoders (β-VAE and successors) on bouncing balls "
+                "and dSprites, in TensorFlow 2 / Keras 3",
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    packages=find_packages(include=["vae_tf", "vae_tf.*"]),
+    python_requires=">=3.10",
+    install_requires=[
+        "keras>=3.0",
+        "numpy",
+        "absl-py",
+        # Keras' TensorBoard support and tf.summary need it; TensorFlow >= 2.20 no longer
+        # installs it.
+        "tensorboard",
+    ],
+    extras_require={
+        # TensorFlow comes as an extra so CPU machines skip the CUDA build:
+        # pip install -e ".[cpu]" on a laptop or CI, pip install -e ".[gpu]" on a GPU machine.
+        "cpu": ["tensorflow-cpu>=2.16"],
+        "gpu": ["tensorflow[and-cuda]>=2.16"],
+        "test": ["pytest"],
+    },
+)

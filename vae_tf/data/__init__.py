@@ -1,0 +1,1 @@
+"""Data: the bouncing-balls generator (``balls``) and tf.data pipelines (``pipeline``)."""

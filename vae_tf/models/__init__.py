@@ -1,0 +1,1 @@
+"""Models: encoder/decoder architectures, the reparameterisation layer and the VAE."""

@@ -1,0 +1,85 @@
+"""The variational autoencoder as a subclassed ``keras.Model`` with its own train and test step."""
+
+import keras
+import tensorflow as tf
+
+from vae_tf.models.sampling import Sampling
+from vae_tf.objectives.terms import gaussian_kl, reconstruction_loss
+
+
+class VAE(keras.Model):
+    """Encoder -> reparameterised sample -> decoder, trained on ``reconstruction + regulariser``.
+
+    The loss of a batch is the batch mean of per-example sums: the reconstruction term summed
+    over pixels (``recon_loss``: ``ce``, ``mse`` or ``ad``, see
+    :func:`vae_tf.objectives.terms.reconstruction_loss`) plus the objective's regulariser of the
+    KL summed over latents, plus any weight penalty of the layers. ``fit`` reports the loss, the
+    reconstruction and KL terms (nats per image for ``ce``), the objective's own scalars and the
+    KL of every latent (``kl_00``, ``kl_01``, ...).
+    """
+
+    def __init__(self, encoder, decoder, objective, recon_loss="ce", seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.encoder = encoder
+        self.decoder = decoder
+        self.objective = objective
+        self.recon_loss = recon_loss
+        self.sampling = Sampling(seed)
+        self.latent_dim = int(decoder.input_shape[-1])
+        mean = keras.metrics.Mean
+        self.loss_tracker = mean("loss")
+        self.recon_tracker = mean("reconstruction")
+        self.kl_tracker = mean("kl")
+        self.extra_trackers = {name: mean(name) for name in objective.metric_names}
+        self.kl_latent_trackers = [mean(f"kl_{j:02d}") for j in range(self.latent_dim)]
+
+    @property
+    def metrics(self):
+        return [self.loss_tracker, self.recon_tracker, self.kl_tracker,
+                *self.extra_trackers.values(), *self.kl_latent_trackers]
+
+    def encode(self, x, training=False):
+        """Posterior parameters ``(mean, logvar)``, each ``[B, d]``."""
+        return self.encoder(x, training=training)
+
+    def decode(self, z, training=False):
+        """Bernoulli logits ``[B, H, W, C]``."""
+        return self.decoder(z, training=training)
+
+    def call(self, x, training=False):
+        mean, logvar = self.encode(x, training=training)
+        z = self.sampling(mean, logvar)
+        return self.decode(z, training=training), mean, logvar, z
+
+    def _loss_terms(self, x, training):
+        logits, mean, logvar, z = self(x, training=training)
+        recon = tf.reduce_mean(reconstruction_loss(x, logits, self.recon_loss))
+        kl_latent = tf.reduce_mean(gaussian_kl(mean, logvar), axis=0)
+        kl = tf.reduce_sum(kl_latent)
+        regulariser, extras = self.objective(kl, mean, logvar, z, self.optimizer.iterations)
+        loss = recon + regulariser
+        if self.losses:
+            loss += tf.add_n(self.losses)
+        return loss, recon, kl, kl_latent, extras
+
+    def _record(self, loss, recon, kl, kl_latent, extras):
+        self.loss_tracker.update_state(loss)
+        self.recon_tracker.update_state(recon)
+        self.kl_tracker.update_state(kl)
+        for name, tracker in self.extra_trackers.items():
+            tracker.update_state(extras[name])
+        for j, tracker in enumerate(self.kl_latent_trackers):
+            tracker.update_state(kl_latent[j])
+        return {m.name: m.result() for m in self.metrics}
+
+    def train_step(self, data):
+        x = data[0] if isinstance(data, (tuple, list)) else data
+        with tf.GradientTape() as tape:
+            terms = self._loss_terms(x, training=True)
+        grads = tape.gradient(terms[0], self.trainable_weights)
+        self.optimizer.apply_gradients(zip(grads, self.trainable_weights))
+        return self._record(*terms)
+
+    def test_step(self, data):
+        x = data[0] if isinstance(data, (tuple, list)) else data
+        return self._record(*self._loss_terms(x, training=False))

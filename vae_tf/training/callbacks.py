@@ -1,0 +1,149 @@
+"""Keras callbacks of a training run: checkpoints with a NaN guard, and monitoring."""
+
+import math
+import time
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+
+def _step(model):
+    return int(model.optimizer.iterations)
+
+
+class CheckpointGuard(keras.callbacks.Callback):
+    """Saves a checkpoint every ``save_every`` steps and at the end, and stops at ``max_step``.
+
+    A non-finite loss (or weights) stops training at once and nothing more is saved, so the
+    last checkpoint on disk stays the last good one; ``bad_step`` then holds the step.
+    """
+
+    def __init__(self, manager, save_every, max_step):
+        super().__init__()
+        self.manager = manager
+        self.save_every = save_every
+        self.max_step = max_step
+        self.bad_step = None
+        self.saved_step = None
+
+    def on_train_begin(self, logs=None):
+        self.saved_step = _step(self.model)
+
+    def on_train_batch_end(self, batch, logs=None):
+        step = _step(self.model)
+        if not math.isfinite(float(logs["loss"])):
+            self.bad_step = step
+            self.model.stop_training = True
+            return
+        if step % self.save_every == 0:
+            self.save()
+        if step >= self.max_step:
+            self.model.stop_training = True
+
+    def on_train_end(self, logs=None):
+        if self.bad_step is None:
+            self.save()
+
+    def save(self):
+        """Checkpoint the current step unless it is saved already or the weights are not finite."""
+        step = _step(self.model)
+        if step == self.saved_step or self.bad_step is not None:
+            return
+        if not all(np.isfinite(w).all() for w in self.model.get_weights()):
+            self.bad_step = step
+            self.model.stop_training = True
+            return
+        self.manager.save(checkpoint_number=step)
+        self.saved_step = step
+
+
+def image_grid(images, columns):
+    """Tile ``[N, H, W, C]`` images into one ``[1, rows*H, columns*W, C]`` image."""
+    images = np.asarray(images)
+    n, h, w, c = images.shape
+    rows = -(-n // columns)
+    padded = np.zeros((rows * columns, h, w, c), images.dtype)
+    padded[:n] = images
+    grid = padded.reshape(rows, columns, h, w, c).transpose(0, 2, 1, 3, 4)
+    return grid.reshape(1, rows * h, columns * w, c)
+
+
+def _scalar_name(key):
+    """TensorBoard tag of a Keras log key: ``val_kl_03`` -> ``eval/kl_per_latent/03``."""
+    section = "train"
+    if key.startswith("val_"):
+        section, key = "eval", key[4:]
+    if key.startswith("kl_") and key[3:].isdigit():
+        return f"{section}/kl_per_latent/{key[3:]}"
+    return f"{section}/{key}"
+
+
+class Monitor(keras.callbacks.Callback):
+    """Every epoch (``log_every`` steps): a console line, TensorBoard scalars and images.
+
+    Scalars: every logged metric (``train/...``, ``eval/...``, per-latent KL under
+    ``.../kl_per_latent/``) and ``train/images_per_sec``. Images: ``reconstructions`` (the
+    fixed ``images`` over their reconstructions from the posterior mean) and
+    ``prior_samples`` (decoded fixed ``prior_z``).
+    """
+
+    HEADLINE = ("loss", "reconstruction", "kl")
+
+    def __init__(self, log_dir, batch_size, max_step, images, prior_z, print_fn=print):
+        super().__init__()
+        self.writer = tf.summary.create_file_writer(log_dir)
+        self.batch_size = batch_size
+        self.max_step = max_step
+        self.images = images
+        self.prior_z = prior_z
+        self.print_fn = print_fn
+        self._last = None
+
+    def on_train_begin(self, logs=None):
+        self._last = (time.perf_counter(), _step(self.model))
+
+    def _pictures(self):
+        mean, _ = self.model.encode(self.images)
+        recon = tf.sigmoid(self.model.decode(mean)).numpy()
+        samples = tf.sigmoid(self.model.decode(self.prior_z)).numpy()
+        n = len(self.images)
+        pairs = image_grid(np.concatenate([self.images, recon]), n)
+        return pairs, image_grid(samples, n)
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        now, step = time.perf_counter(), _step(self.model)
+        elapsed = now - self._last[0]
+        rate = (step - self._last[1]) * self.batch_size / max(elapsed, 1e-9)
+        self._last = (now, step)
+        pairs, samples = self._pictures()
+        with self.writer.as_default(step=step):
+            for key, value in logs.items():
+                tf.summary.scalar(_scalar_name(key), float(value))
+            tf.summary.scalar("train/images_per_sec", rate)
+            tf.summary.image("reconstructions", pairs)
+            tf.summary.image("prior_samples", samples)
+        self.writer.flush()
+        self.print_fn(self._line(step, logs, rate))
+
+    def _line(self, step, logs, rate):
+        extras = [k for k in logs if k not in self.HEADLINE and not k.startswith(("kl_", "val_"))]
+        parts = [f"step {step:>{len(str(self.max_step))}d}/{self.max_step}"]
+        parts += [f"{k} {float(logs[k]):.3f}" for k in (*self.HEADLINE, *extras) if k in logs]
+        if "val_reconstruction" in logs:
+            parts.append(f"eval recon {float(logs['val_reconstruction']):.3f} "
+                         f"kl {float(logs['val_kl']):.3f}")
+        eta = (self.max_step - step) * self.batch_size / max(rate, 1e-9)
+        parts.append(f"{rate:.0f} img/s  eta {_duration(eta)}")
+        return "  ".join(parts)
+
+    def on_train_end(self, logs=None):
+        self.writer.close()
+
+
+def _duration(seconds):
+    seconds = int(round(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{seconds:02d}s"

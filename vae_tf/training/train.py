@@ -1,0 +1,117 @@
+"""Train a VAE on the bouncing-balls stream, resuming from the run directory's last checkpoint."""
+
+import math
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from vae_tf.data import balls
+from vae_tf.data.pipeline import balls_dataset
+from vae_tf.models import architectures
+from vae_tf.models.vae import VAE
+from vae_tf.objectives import BetaVAE
+from vae_tf.training.callbacks import CheckpointGuard, Monitor
+from vae_tf.training.run_dir import prepare_run_dir
+
+RESOLUTION = 32
+# XLA or not, per model, as measured by benchmarks/throughput.py on a 2-core CPU (see README).
+JIT_DEFAULTS = {"fully_connected": True, "conv": False, "all_conv": False}
+EVAL_FRAMES = 1024
+PICTURES = 8
+KEEP_CHECKPOINTS = 3
+
+
+class NonFiniteLossError(RuntimeError):
+    """Training met a NaN or Inf loss; the last good checkpoint was kept."""
+
+
+def use_jit(config):
+    """Whether the train step is XLA-compiled: ``--jit_compile`` or the per-model default."""
+    if config.jit_compile == "auto":
+        return JIT_DEFAULTS[config.model]
+    return config.jit_compile == "on"
+
+
+def build_vae(config, image_shape=(RESOLUTION, RESOLUTION, 1)):
+    """The compiled, built VAE (and its optimizer's slots) that ``config`` describes."""
+    encoder, decoder = architectures.build(
+        config.model, image_shape, config.hidden_size, weight_init=config.weight_init,
+        keep_prob=config.keep_prob, weight_decay=config.weight_decay)
+    objective = BetaVAE(config.beta, config.kl_warmup_steps)
+    vae = VAE(encoder, decoder, objective, recon_loss=config.recon_loss, seed=config.seed)
+    vae.compile(optimizer=keras.optimizers.Adam(config.lr), jit_compile=use_jit(config))
+    vae(np.zeros((1,) + tuple(image_shape), np.float32))
+    vae.optimizer.build(vae.trainable_variables)
+    return vae
+
+
+def checkpoint_manager(vae, run_dir):
+    """``tf.train.CheckpointManager`` over the model and optimizer (the step is the optimizer's)."""
+    checkpoint = tf.train.Checkpoint(model=vae, optimizer=vae.optimizer)
+    return tf.train.CheckpointManager(checkpoint, run_dir, max_to_keep=KEEP_CHECKPOINTS,
+                                      checkpoint_name="ckpt")
+
+
+def eval_frames(config, num=EVAL_FRAMES):
+    """The run's fixed held-out frames (i.i.d., independent of the training stream)."""
+    rng = np.random.default_rng([config.seed, 1])
+    frames, _ = balls.sample_iid(num, config.num_balls, rng, RESOLUTION, config.friction)
+    return frames
+
+
+def train(config, overwrite=False, print_fn=print):
+    """Train until ``config.max_step``, resuming from the run directory if it holds a run.
+
+    Returns the final evaluation on the held-out frames (``loss``, ``reconstruction``, ``kl``
+    ..., per image) with the ``step`` reached. Raises :class:`NonFiniteLossError` if the loss
+    becomes NaN or Inf; on ``KeyboardInterrupt`` the current step is checkpointed first.
+    """
+    run_dir = prepare_run_dir(config, overwrite)
+    keras.utils.set_random_seed(config.seed)
+    vae = build_vae(config)
+    manager = checkpoint_manager(vae, run_dir)
+    if manager.latest_checkpoint:
+        manager.checkpoint.restore(manager.latest_checkpoint).assert_consumed()
+    start = int(vae.optimizer.iterations)
+    held_out = eval_frames(config)
+    eval_data = tf.data.Dataset.from_tensor_slices(held_out).batch(config.batch_size)
+
+    if start >= config.max_step:
+        print_fn(f"{run_dir} is at step {start} >= --max_step={config.max_step}: nothing to "
+                 "train (raise --max_step to continue)")
+    else:
+        print_fn(f"{'resuming' if start else 'training'} {run_dir} from step {start} "
+                 f"(model {config.model}, {vae.latent_dim} latents, beta {config.beta}, "
+                 f"XLA {'on' if use_jit(config) else 'off'})")
+        guard = CheckpointGuard(manager, config.save_every, config.max_step)
+        prior_z = np.random.default_rng([config.seed, 2]).standard_normal(
+            (PICTURES, vae.latent_dim)).astype(np.float32)
+        monitor = Monitor(run_dir, config.batch_size, config.max_step, held_out[:PICTURES],
+                          prior_z, print_fn)
+        data = balls_dataset(config.batch_size, config.num_balls, config.friction,
+                             config.batch_mode, seed=[config.seed, 0, start],
+                             resolution=RESOLUTION)
+        try:
+            vae.fit(data, steps_per_epoch=config.log_every,
+                    epochs=math.ceil((config.max_step - start) / config.log_every),
+                    validation_data=eval_data,
+                    validation_freq=max(1, config.save_every // config.log_every),
+                    callbacks=[guard, monitor], verbose=0, shuffle=False)
+        except KeyboardInterrupt:
+            guard.save()
+            print_fn(f"interrupted: checkpoint at step {guard.saved_step} in {run_dir}; "
+                     "rerun the same command to resume")
+            raise
+        if guard.bad_step is not None:
+            raise NonFiniteLossError(
+                f"loss became NaN or Inf at step {guard.bad_step}; stopped, the last good "
+                f"checkpoint (step {guard.saved_step}) is kept in {run_dir}")
+
+    result = vae.evaluate(eval_data, verbose=0, return_dict=True)
+    result = {k: float(v) for k, v in result.items()}
+    result["step"] = int(vae.optimizer.iterations)
+    print_fn(f"step {result['step']}: held-out reconstruction {result['reconstruction']:.2f} "
+             f"{'nats' if config.recon_loss == 'ce' else config.recon_loss} per image, "
+             f"KL {result['kl']:.2f} nats; run directory {run_dir}")
+    return result
