@@ -92,13 +92,24 @@ def _fully_connected(image_shape, hidden_size, s, keep_prob):
     return encoder, decoder
 
 
+# (filters, kernel, stride) of the ELU conv / transposed-conv stacks; each final 1-channel
+# (or 2h-channel) linear layer is added by the builder.
+CONV_ENCODER = ((8, 3, 2), (8, 3, 1), (8, 3, 2), (4, 1, 1))
+CONV_DECODER = ((8, 1, 1), (8, 3, 2), (8, 3, 1))
+ALL_CONV_ENCODER = ((8, 3, 2), (8, 3, 1), (16, 3, 2), (8, 3, 1), (8, 3, 1))
+ALL_CONV_DECODER = ((8, 3, 2), (8, 3, 1), (16, 3, 1), (8, 3, 2), (8, 3, 1))
+
+
+def _stack(h, layer, table):
+    for filters, kernel, stride in table:
+        h = layer(filters, kernel, stride)(h)
+    return h
+
+
 def _conv(image_shape, hidden_size, s, keep_prob):
     _check_divisible(image_shape, 4, "conv")
     x = keras.Input(image_shape)
-    h = s.conv(8, 3, 2)(x)
-    h = s.conv(8, 3, 1)(h)
-    h = s.conv(8, 3, 2)(h)
-    h = s.conv(4, 1, 1)(h)
+    h = _stack(x, s.conv, CONV_ENCODER)
     map_shape = tuple(h.shape[1:])
     h = s.dense(128)(layers.Flatten()(h))
     if keep_prob < 1.0:
@@ -109,10 +120,7 @@ def _conv(image_shape, hidden_size, s, keep_prob):
     z = keras.Input((hidden_size,))
     h = s.dense(128)(z)
     h = s.dense(map_shape[0] * map_shape[1] * map_shape[2])(h)
-    h = layers.Reshape(map_shape)(h)
-    h = s.deconv(8, 1, 1)(h)
-    h = s.deconv(8, 3, 2)(h)
-    h = s.deconv(8, 3, 1)(h)
+    h = _stack(layers.Reshape(map_shape)(h), s.deconv, CONV_DECODER)
     logits = s.deconv(image_shape[2], 3, 2, activation=None)(h)
     decoder = keras.Model(z, logits, name="decoder")
     return encoder, decoder
@@ -122,11 +130,7 @@ def _all_conv(image_shape, hidden_size, s, keep_prob):
     del keep_prob  # no dense layer to drop out of
     _check_divisible(image_shape, 8, "all_conv")
     x = keras.Input(image_shape)
-    h = s.conv(8, 3, 2)(x)
-    h = s.conv(8, 3, 1)(h)
-    h = s.conv(16, 3, 2)(h)
-    h = s.conv(8, 3, 1)(h)
-    h = s.conv(8, 3, 1)(h)
+    h = _stack(x, s.conv, ALL_CONV_ENCODER)
     h = s.conv(2 * hidden_size, 3, 2, activation=None)(h)
     map_shape = tuple(h.shape[1:3]) + (hidden_size,)
     mean, logvar = _split_heads(h, "mean_logvar_channels")
@@ -135,12 +139,7 @@ def _all_conv(image_shape, hidden_size, s, keep_prob):
     encoder = keras.Model(x, [mean, logvar], name="encoder")
 
     z = keras.Input((map_shape[0] * map_shape[1] * hidden_size,))
-    h = layers.Reshape(map_shape)(z)
-    h = s.deconv(8, 3, 2)(h)
-    h = s.deconv(8, 3, 1)(h)
-    h = s.deconv(16, 3, 1)(h)
-    h = s.deconv(8, 3, 2)(h)
-    h = s.deconv(8, 3, 1)(h)
+    h = _stack(layers.Reshape(map_shape)(z), s.deconv, ALL_CONV_DECODER)
     logits = s.deconv(image_shape[2], 3, 2, activation=None)(h)
     decoder = keras.Model(z, logits, name="decoder")
     return encoder, decoder

@@ -40,7 +40,9 @@ def build_vae(config, image_shape=(RESOLUTION, RESOLUTION, 1)):
         keep_prob=config.keep_prob, weight_decay=config.weight_decay)
     objective = BetaVAE(config.beta, config.kl_warmup_steps)
     vae = VAE(encoder, decoder, objective, recon_loss=config.recon_loss, seed=config.seed)
-    vae.compile(optimizer=keras.optimizers.Adam(config.lr), jit_compile=use_jit(config))
+    # epsilon 1e-8: the TF1 Adam default the original trained with (Keras defaults to 1e-7).
+    vae.compile(optimizer=keras.optimizers.Adam(config.lr, epsilon=1e-8),
+                jit_compile=use_jit(config))
     vae(np.zeros((1,) + tuple(image_shape), np.float32))
     vae.optimizer.build(vae.trainable_variables)
     return vae

@@ -1,0 +1,186 @@
+"""main.py end to end, in subprocesses: flags, outputs, resuming, errors."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# The smallest model keeps these runs to seconds.
+FAST = ["--model=all_conv", "--hidden_size=1", "--batch_size=32", "--log_every=10"]
+
+
+def main_py(*args, timeout=300):
+    return subprocess.run([sys.executable, os.path.join(ROOT, "main.py"), *args],
+                          capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+
+
+def latest_step(run_dir):
+    """Step of the checkpoint named in run_dir/checkpoint, or None."""
+    path = os.path.join(run_dir, "checkpoint")
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        first = f.readline()  # model_checkpoint_path: "ckpt-20"
+    return int(first.rsplit("-", 1)[1].strip().strip('"'))
+
+
+@pytest.mark.parametrize("flag, message", [
+    ("--model=resnet", "--model"),
+    ("--recon_loss=l3", "--recon_loss"),
+    ("--beta=-1", "--beta"),
+    ("--num_balls=0", "--num_balls"),
+    ("--batch_size=0", "--batch_size"),
+    ("--hidden_size=0", "--hidden_size"),
+    ("--lr=0", "--lr"),
+    ("--lr=-0.1", "--lr"),
+    ("--max_step=-1", "--max_step"),
+    ("--keep_prob=1.5", "--keep_prob"),
+    ("--batch_mode=shuffled", "--batch_mode"),
+    ("--train_dir=" + os.path.join(ROOT, "setup.py", "runs"), "--train_dir"),
+    ("--no_such_flag=1", "no_such_flag"),
+])
+def test_bad_flags_exit_2_with_one_line(flag, message):
+    result = main_py(flag)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""
+
+
+def test_original_grid_commands_are_accepted(tmp_path):
+    """The 18 commands of the original grid parse as written and name their run directories."""
+    sys.path.insert(0, ROOT)
+    import main
+    from absl import flags
+
+    if "model" not in flags.FLAGS:
+        main.define_flags()
+    per_model = {"conv": [], "all_conv": ["--hidden_size=1"],
+                 "fully_connected": ["--hidden_size=10", "--lr=.00005", "--weight_init=.01"]}
+    run_dirs = set()
+    for model, extra in per_model.items():
+        for num_balls in (1, 2):
+            for beta in ("0.1", "0.5", "1.0"):
+                flags.FLAGS.unparse_flags()
+                flags.FLAGS(["main.py", f"--model={model}", f"--num_balls={num_balls}",
+                             f"--beta={beta}", *extra])
+                config = main.config_from_flags()
+                assert config.run_dir == ("./checkpoints/train_store_model_"
+                                          f"{model}_num_balls_{num_balls}_beta_{beta}")
+                run_dirs.add(config.run_dir)
+                if model == "fully_connected":
+                    assert (config.hidden_size, config.lr, config.weight_init) == (10, 5e-5, 0.01)
+    flags.FLAGS.unparse_flags()
+    assert len(run_dirs) == 18
+
+
+def test_sigterm_checkpoints_the_current_step(tmp_path):
+    args = [*FAST, f"--train_dir={tmp_path}/run", "--save_every=100000", "--max_step=100000"]
+    run_dir = f"{tmp_path}/run_model_all_conv_num_balls_1_beta_0.1"
+    process = subprocess.Popen([sys.executable, os.path.join(ROOT, "main.py"), *args],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                               cwd=ROOT)
+    for line in process.stdout:
+        if line.startswith("step"):
+            break
+    process.send_signal(signal.SIGTERM)
+    output = process.communicate(timeout=120)[0]
+    assert process.returncode == 130
+    assert "interrupted" in output
+    assert latest_step(run_dir) >= 10
+
+
+def test_run_writes_events_checkpoint_and_flagfile_and_resumes(tmp_path):
+    train_dir = f"--train_dir={tmp_path}/run"
+    result = main_py(*FAST, train_dir, "--max_step=20", "--save_every=10")
+    assert result.returncode == 0, result.stderr
+    run_dir = f"{tmp_path}/run_model_all_conv_num_balls_1_beta_0.1"
+    files = os.listdir(run_dir)
+    assert any(f.startswith("events.out.tfevents") for f in files)
+    assert {"checkpoint", "config.json", "flags.txt", "ckpt-20.index"} <= set(files)
+    assert latest_step(run_dir) == 20
+    assert "step 20/20" in result.stdout and "img/s" in result.stdout
+
+    # The saved flagfile reproduces the run: it is finished, so nothing is trained.
+    again = main_py(f"--flagfile={run_dir}/flags.txt")
+    assert again.returncode == 0, again.stderr
+    assert "nothing to train" in again.stdout
+
+    # A higher max_step resumes where the run stopped.
+    more = main_py(f"--flagfile={run_dir}/flags.txt", "--max_step=30")
+    assert more.returncode == 0, more.stderr
+    assert "resuming" in more.stdout and "from step 20" in more.stdout
+    assert latest_step(run_dir) == 30
+
+
+def test_kill_and_rerun_resumes_at_the_saved_step(tmp_path):
+    args = [*FAST, f"--train_dir={tmp_path}/run", "--save_every=10", "--max_step=100000"]
+    run_dir = f"{tmp_path}/run_model_all_conv_num_balls_1_beta_0.1"
+    process = subprocess.Popen([sys.executable, os.path.join(ROOT, "main.py"), *args],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    try:
+        deadline = time.time() + 240
+        while (latest_step(run_dir) or 0) < 30 and time.time() < deadline:
+            time.sleep(0.5)
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    saved = latest_step(run_dir)
+    assert saved is not None and saved >= 30
+    args[-1] = f"--max_step={saved + 10}"
+    result = main_py(*args)
+    assert result.returncode == 0, result.stderr
+    assert f"from step {saved} " in result.stdout
+    assert latest_step(run_dir) == saved + 10
+
+
+def test_changed_settings_do_not_touch_an_existing_run(tmp_path):
+    train_dir = f"--train_dir={tmp_path}/run"
+    assert main_py(*FAST, train_dir, "--max_step=10").returncode == 0
+    run_dir = f"{tmp_path}/run_model_all_conv_num_balls_1_beta_0.1"
+    before = sorted(os.listdir(run_dir))
+    result = main_py(*FAST[:-2], "--hidden_size=2", train_dir, "--max_step=10")
+    assert result.returncode == 2
+    assert "--hidden_size" in result.stderr and "--overwrite" in result.stderr
+    assert sorted(os.listdir(run_dir)) == before and latest_step(run_dir) == 10
+
+    fresh = main_py(*FAST[:-2], "--hidden_size=2", train_dir, "--max_step=10", "--overwrite")
+    assert fresh.returncode == 0, fresh.stderr
+    assert "from step 0" in fresh.stdout
+
+
+def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path):
+    # A learning rate of 1e30 blows the weights up after the first update.
+    result = main_py(*FAST, f"--train_dir={tmp_path}/run", "--lr=1e30", "--save_every=1",
+                     "--max_step=50")
+    assert result.returncode == 1
+    assert "NaN" in result.stderr and "Traceback" not in result.stderr
+    run_dir = f"{tmp_path}/run_model_all_conv_num_balls_1_beta_0.1"
+    assert latest_step(run_dir) == 1
+    import numpy as np
+    import tensorflow as tf
+
+    reader = tf.train.load_checkpoint(os.path.join(run_dir, "ckpt-1"))
+    for name in reader.get_variable_to_shape_map():
+        value = reader.get_tensor(name)
+        if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+            assert np.isfinite(value).all(), name
+
+
+@pytest.mark.parametrize("name", ["balls_conv", "balls_all_conv", "balls_fully_connected"])
+def test_flagfiles_parse(name):
+    sys.path.insert(0, ROOT)
+    import main
+    from absl import flags
+
+    if "model" not in flags.FLAGS:
+        main.define_flags()
+    flags.FLAGS.unparse_flags()
+    flags.FLAGS(["main.py", f"--flagfile={ROOT}/flags/{name}.flags", "--num_balls=2"])
+    config = main.config_from_flags()
+    flags.FLAGS.unparse_flags()
+    assert config.model == name[len("balls_"):] and config.num_balls == 2
