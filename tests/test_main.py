@@ -28,6 +28,14 @@ def latest_step(run_dir):
     return int(first.rsplit("-", 1)[1].strip().strip('"'))
 
 
+def tensorboard_tags(run_dir):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    events = EventAccumulator(run_dir)
+    events.Reload()
+    return set(events.Tags()["tensors"])
+
+
 @pytest.mark.parametrize("flag, message", [
     ("--model=resnet", "--model"),
     ("--recon_loss=l3", "--recon_loss"),
@@ -104,6 +112,10 @@ def test_run_writes_events_checkpoint_and_flagfile_and_resumes(tmp_path):
     assert {"checkpoint", "config.json", "flags.txt", "ckpt-20.index"} <= set(files)
     assert latest_step(run_dir) == 20
     assert "step 20/20" in result.stdout and "img/s" in result.stdout
+    tags = tensorboard_tags(run_dir)
+    assert {"train/loss", "train/reconstruction", "train/kl", "train/beta_t",
+            "train/images_per_sec", "train/kl_per_latent/00", "train/kl_per_latent/15",
+            "eval/reconstruction", "reconstructions", "prior_samples"} <= tags
 
     # The saved flagfile reproduces the run: it is finished, so nothing is trained.
     again = main_py(f"--flagfile={run_dir}/flags.txt")
