@@ -3,10 +3,11 @@
     python benchmarks/throughput.py                 # every model, both XLA settings, pipelines
     python benchmarks/throughput.py --steps=50 --models=conv
 
-The train step is timed on one in-memory batch repeated (so the input pipeline is excluded),
-after a warm-up that absorbs tracing and compilation; the best of ``--repeats`` timings
-counts (this machine's speed varies by about 15 % between runs). The pipeline is timed alone. Prints a
-table of images per second. oneDNN is on, as in main.py; compare with
+Each timing follows a warm-up that absorbs tracing and compilation. The train step is timed on
+one in-memory batch repeated, so without the input pipeline (best of ``--repeats`` timings: this
+machine's speed varies by about 15 % between runs), and once more, with the model's default XLA
+setting, fed by the i.i.d. balls pipeline with 1 and with 2 balls. The pipeline is also timed
+alone. Prints images per second. oneDNN is on, as in main.py; compare with
 ``TF_ENABLE_ONEDNN_OPTS=0 python benchmarks/throughput.py``.
 """
 
@@ -33,12 +34,17 @@ GRID_FLAGS = {
 }
 
 
-def train_step_rate(model, jit, batch_size, steps, warmup, repeats):
+def train_step_rate(model, jit, batch_size, steps, warmup, repeats, num_balls=None):
+    """Best images/s of ``fit``; fed one in-memory batch, or the i.i.d. balls pipeline with
+    ``num_balls`` balls."""
     config = TrainConfig(model=model, batch_size=batch_size, beta=1.0,
                          jit_compile="on" if jit else "off", **GRID_FLAGS[model])
     vae = build_vae(config)
-    frames, _ = balls.sample_iid(batch_size, 1, np.random.default_rng(0))
-    data = tf.data.Dataset.from_tensors(frames).repeat()
+    if num_balls is None:
+        frames, _ = balls.sample_iid(batch_size, 1, np.random.default_rng(0))
+        data = tf.data.Dataset.from_tensors(frames).repeat()
+    else:
+        data = balls_dataset(batch_size, num_balls, seed=0)
     vae.fit(data, steps_per_epoch=warmup, epochs=1, verbose=0, shuffle=False)
     best = 0.0
     for _ in range(repeats):
@@ -70,14 +76,16 @@ def main():
     onednn = os.environ["TF_ENABLE_ONEDNN_OPTS"]
     print(f"TensorFlow {tf.__version__}, {os.cpu_count()} CPUs, TF_ENABLE_ONEDNN_OPTS={onednn}, "
           f"batch {args.batch_size}, 32x32 frames")
-    print(f"{'what':<34}{'XLA off':>12}{'XLA on':>12}  default")
+    print(f"{'what':<34}{'XLA off':>12}{'XLA on':>12}  default  fed by pipeline (1 / 2 balls)")
     for model in args.models:
         rates = [train_step_rate(model, jit, args.batch_size, args.steps, args.warmup,
                                  args.repeats)
                  for jit in (False, True)]
-        default = "on" if JIT_DEFAULTS[model] else "off"
-        print(f"{'train step ' + model:<34}{rates[0]:>12.0f}{rates[1]:>12.0f}  XLA {default}",
-              flush=True)
+        jit = JIT_DEFAULTS[model]
+        fed = [train_step_rate(model, jit, args.batch_size, args.steps, args.warmup, 1, n)
+               for n in (1, 2)]
+        print(f"{'train step ' + model:<34}{rates[0]:>12.0f}{rates[1]:>12.0f}  "
+              f"XLA {'on' if jit else 'off':<4}{fed[0]:>8.0f} / {fed[1]:.0f}", flush=True)
     for mode in ("iid", "trajectory"):
         for num_balls in (1, 2):
             rate = pipeline_rate(mode, num_balls, args.batch_size, args.batches)

@@ -13,6 +13,7 @@ from vae_tf.data import balls
 
 # Frames generated per vectorised call: large enough to amortise numpy's per-call overhead.
 _CHUNK_FRAMES = 1024
+PREFETCH_BATCHES = 8
 
 
 def balls_batches(batch_size, num_balls=1, friction=False, batch_mode="iid", seed=None,
@@ -48,4 +49,9 @@ def balls_dataset(batch_size, num_balls=1, friction=False, batch_mode="iid", see
     dataset = tf.data.Dataset.from_generator(
         lambda: balls_batches(batch_size, num_balls, friction, batch_mode, seed, resolution),
         output_signature=spec)
-    return dataset.prefetch(tf.data.AUTOTUNE)
+    # A fixed prefetch depth with tf.data's autotuner off: on 2 cores the autotuner's own
+    # work and its small initial buffer cost up to half the training speed
+    # (benchmarks/throughput.py, "fed by pipeline").
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    return dataset.prefetch(PREFETCH_BATCHES).with_options(options)
