@@ -59,30 +59,40 @@ def test_bad_flags_exit_2_with_one_line(flag, message):
     assert "Traceback" not in result.stderr and result.stdout == ""
 
 
-def test_original_grid_commands_are_accepted(tmp_path):
-    """The 18 commands of the original grid parse as written and name their run directories."""
+@pytest.fixture
+def parse():
+    """Parse main.py's flags in-process (no TensorFlow): argv -> TrainConfig."""
     sys.path.insert(0, ROOT)
     import main
     from absl import flags
 
     if "model" not in flags.FLAGS:
         main.define_flags()
+
+    def parse_argv(*args):
+        flags.FLAGS.unparse_flags()
+        flags.FLAGS(["main.py", *args])
+        return main.config_from_flags()
+
+    yield parse_argv
+    flags.FLAGS.unparse_flags()
+
+
+def test_original_grid_commands_are_accepted(parse):
+    """The 18 commands of the original grid parse as written and name their run directories."""
     per_model = {"conv": [], "all_conv": ["--hidden_size=1"],
                  "fully_connected": ["--hidden_size=10", "--lr=.00005", "--weight_init=.01"]}
     run_dirs = set()
     for model, extra in per_model.items():
         for num_balls in (1, 2):
             for beta in ("0.1", "0.5", "1.0"):
-                flags.FLAGS.unparse_flags()
-                flags.FLAGS(["main.py", f"--model={model}", f"--num_balls={num_balls}",
-                             f"--beta={beta}", *extra])
-                config = main.config_from_flags()
+                config = parse(f"--model={model}", f"--num_balls={num_balls}",
+                               f"--beta={beta}", *extra)
                 assert config.run_dir == ("./checkpoints/train_store_model_"
                                           f"{model}_num_balls_{num_balls}_beta_{beta}")
                 run_dirs.add(config.run_dir)
                 if model == "fully_connected":
                     assert (config.hidden_size, config.lr, config.weight_init) == (10, 5e-5, 0.01)
-    flags.FLAGS.unparse_flags()
     assert len(run_dirs) == 18
 
 
@@ -184,15 +194,6 @@ def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path):
 
 
 @pytest.mark.parametrize("name", ["balls_conv", "balls_all_conv", "balls_fully_connected"])
-def test_flagfiles_parse(name):
-    sys.path.insert(0, ROOT)
-    import main
-    from absl import flags
-
-    if "model" not in flags.FLAGS:
-        main.define_flags()
-    flags.FLAGS.unparse_flags()
-    flags.FLAGS(["main.py", f"--flagfile={ROOT}/flags/{name}.flags", "--num_balls=2"])
-    config = main.config_from_flags()
-    flags.FLAGS.unparse_flags()
+def test_flagfiles_parse(name, parse):
+    config = parse(f"--flagfile={ROOT}/flags/{name}.flags", "--num_balls=2")
     assert config.model == name[len("balls_"):] and config.num_balls == 2
