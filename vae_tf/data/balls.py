@@ -156,11 +156,11 @@ def sample_iid(num, num_balls, rng, resolution=32, friction=False, horizon=HORIZ
     x, v = initial_state(num_balls, rng, num)
     positions = np.empty_like(x)
     for t in range(int(times[0]) + 1):
-        # times is descending: trajectories [stop, still) end now, [0, stop) run on.
-        stop = num - np.searchsorted(times[::-1], t, side="right")
-        still = num - np.searchsorted(times[::-1], t, side="left")
-        positions[stop:still] = x[stop:still]
+        # times is descending: trajectories [0, running) go on, [running, ending) end now.
+        running = np.count_nonzero(times > t)
+        ending = running + np.count_nonzero(times == t)
+        positions[running:ending] = x[running:ending]
         for _ in range(SUBSTEPS):
-            _substep(x[:stop], v[:stop], friction)
+            _substep(x[:running], v[:running], friction)
     positions = positions[rng.permutation(num)].astype(np.float32)
     return render(positions, resolution), positions
