@@ -18,6 +18,11 @@ setup(
         # Keras' TensorBoard support and tf.summary need it; TensorFlow >= 2.20 no longer
         # installs it.
         "tensorboard",
+        # dSprites, MNIST and CelebA come through TFDS. TFDS 4.9 imports importlib_resources
+        # without depending on it, and reads the dSprites hdf5 with h5py.
+        "tensorflow-datasets>=4.9",
+        "importlib_resources",
+        "h5py",
     ],
     extras_require={
         # TensorFlow comes as an extra so CPU machines skip the CUDA build:
