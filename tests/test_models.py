@@ -65,7 +65,37 @@ def test_dropout_and_weight_decay_are_optional():
     assert float(tf.add_n(encoder.losses)) == pytest.approx(expected, rel=1e-4)
 
 
+@pytest.mark.parametrize("channels", [1, 3])
+def test_paper_models_at_64_pixels(channels):
+    x = np.random.default_rng(0).uniform(size=(2, 64, 64, channels)).astype(np.float32)
+    encoder, decoder = architectures.build("burgess_conv", (64, 64, channels), 10)
+    convs = [l for l in encoder.layers if isinstance(l, keras.layers.Conv2D)]
+    assert [(l.filters, l.kernel_size[0], l.strides[0]) for l in convs] == [
+        (32, 4, 2), (32, 4, 2), (64, 2, 2), (64, 2, 2)]
+    assert [l.units for l in encoder.layers if isinstance(l, keras.layers.Dense)] == [256, 20]
+    assert [l.units for l in decoder.layers if isinstance(l, keras.layers.Dense)] == [256, 1024]
+    deconvs = [l for l in decoder.layers if isinstance(l, keras.layers.Conv2DTranspose)]
+    assert [(l.filters, l.kernel_size[0], l.strides[0]) for l in deconvs] == [
+        (64, 4, 2), (32, 4, 2), (32, 4, 2), (channels, 4, 2)]
+    mean, logvar = encoder(x)
+    assert mean.shape == (2, 10) and decoder(mean).shape == (2, 64, 64, channels)
+    # ReLU hidden layers, linear heads, Keras' default zero biases.
+    assert convs[0].activation is keras.activations.relu
+    assert deconvs[-1].activation is keras.activations.linear
+    np.testing.assert_array_equal(convs[0].bias.numpy(), 0.0)
+
+    encoder, decoder = architectures.build("fc_1200", (64, 64, 1), 10)
+    assert [l.units for l in encoder.layers if isinstance(l, keras.layers.Dense)] == \
+        [1200, 1200, 20]
+    assert [l.units for l in decoder.layers if isinstance(l, keras.layers.Dense)] == \
+        [1200, 1200, 1200, 4096]
+    dense = [l for l in encoder.layers if isinstance(l, keras.layers.Dense)]
+    assert dense[0].activation is keras.activations.relu
+
+
 def test_sizes_the_convolutions_cannot_take():
+    with pytest.raises(ValueError, match="burgess_conv.*needs 64x64 images, got 32x32"):
+        architectures.build("burgess_conv", (32, 32, 1), 10)
     with pytest.raises(ValueError, match="divisible by 8"):
         architectures.build("all_conv", (28, 28, 1), 1)
     with pytest.raises(ValueError, match="model must be one of"):

@@ -9,12 +9,58 @@ import dataclasses
 import json
 import math
 
-MODELS = ("fully_connected", "conv", "all_conv")
+MODELS = ("fully_connected", "conv", "all_conv", "fc_1200", "burgess_conv")
+DATASETS = ("balls", "dsprites", "dsprites_rendered", "mnist", "celeb_a")
 RECONSTRUCTION_LOSSES = ("ce", "mse", "ad")
 BATCH_MODES = ("iid", "trajectory")
 JIT_CHOICES = ("auto", "on", "off")
 # Settings that may change when a run is resumed: they do not change what the run learns.
-RESUMABLE_CHANGES = ("max_step", "log_every", "save_every", "jit_compile")
+RESUMABLE_CHANGES = ("max_step", "log_every", "save_every", "jit_compile", "data_dir",
+                     "manual_dir")
+
+# The images each data set feeds a model (CelebA: the 64x64 centre crop).
+DATASET_SHAPES = {"balls": (32, 32, 1), "dsprites": (64, 64, 1), "dsprites_rendered": (64, 64, 1),
+                  "mnist": (28, 28, 1), "celeb_a": (64, 64, 3)}
+# Reconstruction term of ``--recon_loss=auto``: Bernoulli for binary-ish images, Gaussian (MSE)
+# for natural colour images.
+DEFAULT_RECON_LOSS = {"celeb_a": "mse"}
+# Image sides a model accepts: a multiple of SIDE_MULTIPLE, or exactly FIXED_SIDE.
+SIDE_MULTIPLE = {"fully_connected": 1, "conv": 4, "all_conv": 8, "fc_1200": 1}
+FIXED_SIDE = {"burgess_conv": 64}
+# Data sets whose images are fitted to the model (MNIST: padded to the next accepted multiple,
+# or resized to a fixed side) instead of refused.
+FITTED_DATASETS = ("mnist",)
+
+
+def image_shape_error(model, shape):
+    """Why ``model`` cannot take ``[H, W, C]`` images (a phrase), or None if it can."""
+    height, width = shape[:2]
+    if model in FIXED_SIDE:
+        side = FIXED_SIDE[model]
+        if (height, width) != (side, side):
+            return f"needs {side}x{side} images, got {height}x{width}"
+    elif height % SIDE_MULTIPLE[model] or width % SIDE_MULTIPLE[model]:
+        return f"needs image sides divisible by {SIDE_MULTIPLE[model]}, got {height}x{width}"
+    return None
+
+
+def input_shape(dataset, model):
+    """``(shape, fit)``: the image shape ``model`` trains on for ``dataset``, and how the data
+    set's images get there: None (as they are), ``"pad"`` (zero padding around the centre) or
+    ``"resize"``. Raises ConfigError naming ``--model`` when the sizes do not fit."""
+    native = DATASET_SHAPES[dataset]
+    problem = image_shape_error(model, native)
+    if problem is None:
+        return native, None
+    if dataset in FITTED_DATASETS:
+        if model in FIXED_SIDE:
+            side = FIXED_SIDE[model]
+            return (side, side, native[2]), "resize"
+        multiple = SIDE_MULTIPLE[model]
+        side = -(-max(native[:2]) // multiple) * multiple
+        return (side, side, native[2]), "pad"
+    raise ConfigError("model", f"{model} {problem} (--dataset={dataset}); choose a model from "
+                      f"{', '.join(m for m in MODELS if not image_shape_error(m, native))}")
 
 
 class ConfigError(ValueError):
@@ -27,9 +73,12 @@ class ConfigError(ValueError):
 
 @dataclasses.dataclass(frozen=True)
 class TrainConfig:
-    """Settings of a balls training run; defaults are the original repository's."""
+    """Settings of a training run; defaults are the original balls repository's."""
 
     train_dir: str = "./checkpoints/train_store"
+    dataset: str = "balls"
+    data_dir: str = ""
+    manual_dir: str = ""
     model: str = "conv"
     hidden_size: int = 32
     max_step: int = 100000
@@ -41,7 +90,7 @@ class TrainConfig:
     weight_decay: float = 0.0
     friction: bool = False
     num_balls: int = 1
-    recon_loss: str = "ce"
+    recon_loss: str = "auto"
     kl_warmup_steps: int = 0
     batch_mode: str = "iid"
     seed: int = 0
@@ -50,7 +99,9 @@ class TrainConfig:
     jit_compile: str = "auto"
 
     def __post_init__(self):
-        choices = {"model": MODELS, "recon_loss": RECONSTRUCTION_LOSSES,
+        if self.recon_loss == "auto":
+            object.__setattr__(self, "recon_loss", DEFAULT_RECON_LOSS.get(self.dataset, "ce"))
+        choices = {"dataset": DATASETS, "model": MODELS, "recon_loss": RECONSTRUCTION_LOSSES,
                    "batch_mode": BATCH_MODES, "jit_compile": JIT_CHOICES}
         for name, allowed in choices.items():
             value = getattr(self, name)
@@ -72,11 +123,21 @@ class TrainConfig:
             raise ConfigError("keep_prob", f"expected a number in (0, 1], got {self.keep_prob!r}")
         if not self.train_dir:
             raise ConfigError("train_dir", "expected a directory path, got an empty string")
+        input_shape(self.dataset, self.model)
+
+    @property
+    def image_shape(self):
+        """Shape of the images the model trains on."""
+        return input_shape(self.dataset, self.model)[0]
 
     @property
     def run_dir(self):
-        """The original's run directory: ``<train_dir>_model_<m>_num_balls_<n>_beta_<b>``."""
-        return f"{self.train_dir}_model_{self.model}_num_balls_{self.num_balls}_beta_{self.beta}"
+        """The original's run directory, ``<train_dir>_model_<m>_num_balls_<n>_beta_<b>``; for
+        other data sets ``<train_dir>_dataset_<name>_model_<m>_beta_<b>``."""
+        if self.dataset == "balls":
+            return (f"{self.train_dir}_model_{self.model}_num_balls_{self.num_balls}"
+                    f"_beta_{self.beta}")
+        return f"{self.train_dir}_dataset_{self.dataset}_model_{self.model}_beta_{self.beta}"
 
     def to_dict(self):
         return dataclasses.asdict(self)
