@@ -33,7 +33,7 @@ START_LOW = 2.0
 HORIZON = 128
 
 
-def _check_num_balls(num_balls):
+def check_num_balls(num_balls):
     if int(num_balls) != num_balls or num_balls < 1:
         raise ValueError(f"num_balls must be an integer >= 1, got {num_balls!r}")
     return int(num_balls)
@@ -50,7 +50,7 @@ def _overlapping(x):
 
 def initial_state(num_balls, rng, batch=1):
     """Random start positions and velocities, each ``[batch, num_balls, 2]`` float64."""
-    num_balls = _check_num_balls(num_balls)
+    num_balls = check_num_balls(num_balls)
     x = np.empty((batch, num_balls, 2))
     todo = np.ones(batch, dtype=bool)
     while todo.any():
