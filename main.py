@@ -1,6 +1,7 @@
-"""Train a β-VAE on bouncing balls: ``python main.py --model=conv --num_balls=2 --beta=1.0``.
+"""Train a β-VAE: ``python main.py --model=conv --num_balls=2 --beta=1.0`` (bouncing balls),
+``python main.py --dataset=dsprites_rendered --model=burgess_conv --beta=4`` (dSprites).
 
-The flags mirror the original repository's switches, with its defaults. Rerunning the same
+The flags mirror the original balls repository's switches, with its defaults. Rerunning the same
 command resumes the run from its last checkpoint; ``--overwrite`` starts it again. Bad flags end
 with a one-line error and exit code 2 before anything is written.
 """
@@ -11,8 +12,9 @@ import sys
 
 from absl import app, flags, logging
 
-from vae_tf.config import (BATCH_MODES, JIT_CHOICES, MODELS, RECONSTRUCTION_LOSSES,
-                           ConfigError, TrainConfig)
+from vae_tf.config import (BATCH_MODES, DATASETS, JIT_CHOICES, MODELS,
+                           RECONSTRUCTION_LOSSES, ConfigError, TrainConfig)
+from vae_tf.data import tfds_sources
 
 FLAGS = flags.FLAGS
 EXIT_USAGE = 2
@@ -22,10 +24,18 @@ def define_flags():
     """Register the flags (only when run as a script: libraries never define flags)."""
     d = TrainConfig()
     flags.DEFINE_string("train_dir", d.train_dir, "Prefix of the run directory; the run lands "
-                        "in <train_dir>_model_<m>_num_balls_<n>_beta_<b>.")
+                        "in <train_dir>_model_<m>_num_balls_<n>_beta_<b> (other data sets: "
+                        "<train_dir>_dataset_<name>_model_<m>_beta_<b>).")
+    flags.DEFINE_enum("dataset", d.dataset, DATASETS, "Training data: the balls generator, "
+                      "dSprites (TFDS), dSprites re-rendered offline, MNIST or CelebA (TFDS).")
+    flags.DEFINE_string("data_dir", d.data_dir, "TFDS data directory (default: TFDS_DATA_DIR "
+                        "or ~/tensorflow_datasets).")
+    flags.DEFINE_string("manual_dir", d.manual_dir, "Folder holding the downloaded files of a "
+                        "TFDS data set on an offline machine (default: <data_dir>/downloads/"
+                        "manual).")
     flags.DEFINE_enum("model", d.model, MODELS, "Architecture.")
-    flags.DEFINE_integer("hidden_size", d.hidden_size, "Latent size (all_conv: channels of the "
-                         "4x4 latent map).")
+    flags.DEFINE_integer("hidden_size", None, "Latent size (all_conv: channels of the "
+                         "4x4 latent map); default 10 for fc_1200 and burgess_conv, else 32.")
     flags.DEFINE_integer("max_step", d.max_step, "Train until this many optimizer steps.")
     flags.DEFINE_float("keep_prob", d.keep_prob, "Dropout keep probability (conv encoder).")
     flags.DEFINE_float("beta", d.beta, "Weight of the KL term.")
@@ -36,8 +46,9 @@ def define_flags():
                        "original's 0.0005 was never applied).")
     flags.DEFINE_boolean("friction", d.friction, "Gravity and drag in the ball physics.")
     flags.DEFINE_integer("num_balls", d.num_balls, "Balls per frame.")
-    flags.DEFINE_enum("recon_loss", d.recon_loss, RECONSTRUCTION_LOSSES,
-                      "Reconstruction term: Bernoulli cross-entropy, squared or absolute error.")
+    flags.DEFINE_enum("recon_loss", "auto", ("auto",) + RECONSTRUCTION_LOSSES,
+                      "Reconstruction term: Bernoulli cross-entropy, squared or absolute error; "
+                      "auto = mse for celeb_a, ce otherwise.")
     flags.DEFINE_integer("kl_warmup_steps", d.kl_warmup_steps, "Steps of the linear KL "
                          "warm-up from 0 to beta; 0 = off.")
     flags.DEFINE_enum("batch_mode", d.batch_mode, BATCH_MODES, "iid: every frame from its own "
@@ -77,6 +88,9 @@ def main(argv):
         fail(f"unexpected arguments {' '.join(argv[1:])!r} (flags take the form --name=value)")
     try:
         config = config_from_flags()
+        if config.dataset in tfds_sources.DATASETS:
+            tfds_sources.check_available(config.dataset, config.data_dir or None,
+                                         config.manual_dir or None)
         from vae_tf.training.run_dir import prepare_run_dir
         prepare_run_dir(config, overwrite=FLAGS.overwrite)
     except ConfigError as e:
@@ -91,10 +105,16 @@ def main(argv):
     signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         train(config, print_fn=lambda line: print(line, flush=True))
+    except ConfigError as e:  # data that cannot be read (a corrupt TFDS download, say)
+        fail(str(e))
     except NonFiniteLossError as e:
         fail(str(e), code=1)
     except KeyboardInterrupt:
-        sys.exit(130)
+        # The checkpoint is on disk. Leave at once: interpreter shutdown while the input
+        # pipeline's generator thread is mid-call can crash (seen once as SIGSEGV).
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)
 
 
 if __name__ == "__main__":

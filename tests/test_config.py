@@ -40,3 +40,9 @@ def test_data_location_may_change_on_resume():
     a = TrainConfig(dataset="dsprites", data_dir="/a", manual_dir="/m")
     assert a.first_difference(TrainConfig(dataset="dsprites")) is None
     assert a.first_difference(TrainConfig(dataset="dsprites", model="fc_1200")) == "model"
+
+
+def test_latent_size_default_follows_the_model():
+    assert TrainConfig().hidden_size == 32
+    assert TrainConfig(dataset="dsprites", model="burgess_conv").hidden_size == 10
+    assert TrainConfig(dataset="dsprites", model="fc_1200", hidden_size=6).hidden_size == 6

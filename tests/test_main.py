@@ -50,6 +50,8 @@ def tensorboard_tags(run_dir):
     ("--batch_mode=shuffled", "--batch_mode"),
     ("--train_dir=" + os.path.join(ROOT, "setup.py", "runs"), "--train_dir"),
     ("--no_such_flag=1", "no_such_flag"),
+    ("--dataset=svhn", "--dataset"),
+    ("--model=burgess_conv", "--model: burgess_conv needs 64x64 images, got 32x32"),
 ])
 def test_bad_flags_exit_2_with_one_line(flag, message):
     result = main_py(flag)
@@ -57,6 +59,21 @@ def test_bad_flags_exit_2_with_one_line(flag, message):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], result.stderr
     assert "Traceback" not in result.stderr and result.stdout == ""
+
+
+@pytest.mark.parametrize("dataset, missing", [
+    ("dsprites", "dsprites_ndarray_co1sh3sc6or40x32y32_64x64.hdf5"),
+    ("mnist", "t10k-labels-idx1-ubyte.gz"),
+    ("celeb_a", "img_align_celeba.zip"),
+])
+def test_missing_tfds_files_exit_2_saying_where_to_put_them(dataset, missing, tmp_path):
+    result = main_py(f"--dataset={dataset}", "--model=burgess_conv",
+                     f"--train_dir={tmp_path}/run", f"--data_dir={tmp_path}/tfds")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    line, = result.stderr.strip().splitlines()
+    assert line.startswith("main.py: error: --manual_dir: ")
+    assert missing in line and f"{tmp_path}/tfds/downloads/manual" in line
+    assert os.listdir(tmp_path) == ["tfds"] or not os.listdir(tmp_path)  # no run directory
 
 
 @pytest.fixture
@@ -197,3 +214,19 @@ def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path):
 def test_flagfiles_parse(name, parse):
     config = parse(f"--flagfile={ROOT}/flags/{name}.flags", "--num_balls=2")
     assert config.model == name[len("balls_"):] and config.num_balls == 2
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("dsprites_near32", dict(dataset="dsprites", model="burgess_conv", hidden_size=10, beta=4.0,
+                             lr=1e-5, batch_size=128)),
+    ("dsprites_higgins_fc", dict(dataset="dsprites", model="fc_1200", hidden_size=10, beta=4.0,
+                                 lr=1e-4, batch_size=64)),
+    ("mnist_yukunchen", dict(dataset="mnist", model="fc_1200", hidden_size=8, recon_loss="ad",
+                             kl_warmup_steps=20000, lr=1e-5, batch_size=64)),
+])
+def test_experiment_flagfiles_parse(name, expected, parse):
+    config = parse(f"--flagfile={ROOT}/flags/{name}.flags")
+    assert {key: getattr(config, key) for key in expected} == expected
+    # A later flag overrides the file: the offline variant of the dSprites experiments.
+    assert parse(f"--flagfile={ROOT}/flags/{name}.flags",
+                 "--dataset=dsprites_rendered").dataset == "dsprites_rendered"

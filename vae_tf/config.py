@@ -24,6 +24,9 @@ DATASET_SHAPES = {"balls": (32, 32, 1), "dsprites": (64, 64, 1), "dsprites_rende
 # Reconstruction term of ``--recon_loss=auto``: Bernoulli for binary-ish images, Gaussian (MSE)
 # for natural colour images.
 DEFAULT_RECON_LOSS = {"celeb_a": "mse"}
+# Latent size when ``hidden_size`` is not given: the original balls default (32), or the 10
+# latents of the dSprites papers for their models.
+DEFAULT_HIDDEN_SIZE = {"fc_1200": 10, "burgess_conv": 10}
 # Image sides a model accepts: a multiple of SIDE_MULTIPLE, or exactly FIXED_SIDE.
 SIDE_MULTIPLE = {"fully_connected": 1, "conv": 4, "all_conv": 8, "fc_1200": 1}
 FIXED_SIDE = {"burgess_conv": 64}
@@ -80,7 +83,7 @@ class TrainConfig:
     data_dir: str = ""
     manual_dir: str = ""
     model: str = "conv"
-    hidden_size: int = 32
+    hidden_size: int = None
     max_step: int = 100000
     keep_prob: float = 1.0
     beta: float = 0.1
@@ -99,6 +102,8 @@ class TrainConfig:
     jit_compile: str = "auto"
 
     def __post_init__(self):
+        if self.hidden_size is None:
+            object.__setattr__(self, "hidden_size", DEFAULT_HIDDEN_SIZE.get(self.model, 32))
         if self.recon_loss == "auto":
             object.__setattr__(self, "recon_loss", DEFAULT_RECON_LOSS.get(self.dataset, "ce"))
         choices = {"dataset": DATASETS, "model": MODELS, "recon_loss": RECONSTRUCTION_LOSSES,

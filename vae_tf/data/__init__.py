@@ -1,1 +1,4 @@
-"""Data: the bouncing-balls generator (``balls``) and tf.data pipelines (``pipeline``)."""
+"""Data: the bouncing-balls generator (``balls``), the dSprites re-renderer
+(``dsprites_rendered``), TFDS data sets with offline supply (``tfds_sources``, ``dsprites``),
+the ground-truth-factor interface (``ground_truth``, ``ball_positions``), tf.data pipelines
+(``pipeline``) and the per-run entry point (``sources``)."""

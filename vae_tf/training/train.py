@@ -1,4 +1,4 @@
-"""Train a VAE on the bouncing-balls stream, resuming from the run directory's last checkpoint."""
+"""Train a VAE on a run's data set, resuming from the run directory's last checkpoint."""
 
 import math
 
@@ -6,18 +6,16 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from vae_tf.data import balls
-from vae_tf.data.pipeline import balls_dataset
+from vae_tf.data.sources import training_data
 from vae_tf.models import architectures
 from vae_tf.models.vae import VAE
 from vae_tf.objectives import BetaVAE
 from vae_tf.training.callbacks import CheckpointGuard, Monitor
 from vae_tf.training.run_dir import prepare_run_dir
 
-RESOLUTION = 32
 # XLA or not, per model, as measured by benchmarks/throughput.py on a 2-core CPU (see README).
-JIT_DEFAULTS = {"fully_connected": True, "conv": False, "all_conv": False}
-EVAL_FRAMES = 1024
+JIT_DEFAULTS = {"fully_connected": True, "conv": False, "all_conv": False, "fc_1200": True,
+                "burgess_conv": False}
 PICTURES = 8
 KEEP_CHECKPOINTS = 3
 
@@ -33,8 +31,9 @@ def use_jit(config):
     return config.jit_compile == "on"
 
 
-def build_vae(config, image_shape=(RESOLUTION, RESOLUTION, 1)):
+def build_vae(config):
     """The compiled, built VAE (and its optimizer's slots) that ``config`` describes."""
+    image_shape = config.image_shape
     encoder, decoder = architectures.build(
         config.model, image_shape, config.hidden_size, weight_init=config.weight_init,
         keep_prob=config.keep_prob, weight_decay=config.weight_decay)
@@ -55,13 +54,6 @@ def checkpoint_manager(vae, run_dir):
                                       checkpoint_name="ckpt")
 
 
-def eval_frames(config, num=EVAL_FRAMES):
-    """The run's fixed held-out frames (i.i.d., independent of the training stream)."""
-    rng = np.random.default_rng([config.seed, 1])
-    frames, _ = balls.sample_iid(num, config.num_balls, rng, RESOLUTION, config.friction)
-    return frames
-
-
 def train(config, overwrite=False, print_fn=print):
     """Train until ``config.max_step``, resuming from the run directory if it holds a run.
 
@@ -76,7 +68,7 @@ def train(config, overwrite=False, print_fn=print):
     if manager.latest_checkpoint:
         manager.checkpoint.restore(manager.latest_checkpoint).assert_consumed()
     start = int(vae.optimizer.iterations)
-    held_out = eval_frames(config)
+    data, held_out = training_data(config, seed=[config.seed, 0, start], print_fn=print_fn)
     eval_data = tf.data.Dataset.from_tensor_slices(held_out).batch(config.batch_size)
 
     if start >= config.max_step:
@@ -84,16 +76,13 @@ def train(config, overwrite=False, print_fn=print):
                  "train (raise --max_step to continue)")
     else:
         print_fn(f"{'resuming' if start else 'training'} {run_dir} from step {start} "
-                 f"(model {config.model}, {vae.latent_dim} latents, beta {config.beta}, "
+                 f"({config.dataset}, model {config.model}, {vae.latent_dim} latents, beta {config.beta}, "
                  f"XLA {'on' if use_jit(config) else 'off'})")
         guard = CheckpointGuard(manager, config.save_every, config.max_step)
         prior_z = np.random.default_rng([config.seed, 2]).standard_normal(
             (PICTURES, vae.latent_dim)).astype(np.float32)
         monitor = Monitor(run_dir, config.batch_size, config.max_step, held_out[:PICTURES],
                           prior_z, print_fn)
-        data = balls_dataset(config.batch_size, config.num_balls, config.friction,
-                             config.batch_mode, seed=[config.seed, 0, start],
-                             resolution=RESOLUTION)
         try:
             vae.fit(data, steps_per_epoch=config.log_every,
                     epochs=math.ceil((config.max_step - start) / config.log_every),
