@@ -1,4 +1,4 @@
-"""Throughput of the train step (per model, with and without XLA) and of the balls input pipeline.
+"""Throughput of the train step (per model, with and without XLA) and of the input pipelines.
 
     python benchmarks/throughput.py                 # every model, both XLA settings, pipelines
     python benchmarks/throughput.py --steps=50 --models=conv
@@ -6,8 +6,10 @@
 Each timing follows a warm-up that absorbs tracing and compilation. The train step is timed on
 one in-memory batch repeated, so without the input pipeline (best of ``--repeats`` timings: this
 machine's speed varies by about 15 % between runs), and once more, with the model's default XLA
-setting, fed by the i.i.d. balls pipeline with 1 and with 2 balls. The pipeline is also timed
-alone. Prints images per second. oneDNN is on, as in main.py; compare with
+setting, fed by its real pipeline: the balls models by the i.i.d. balls stream with 1 and with
+2 balls (32x32), the 64x64 dSprites models by the re-rendered dSprites stream. The pipelines are
+also timed alone, with the cached TFDS image path (``image_dataset``) on 60,000 in-memory
+28x28 images, the size of MNIST. Prints images per second. oneDNN is on, as in main.py; compare with
 ``TF_ENABLE_ONEDNN_OPTS=0 python benchmarks/throughput.py``.
 """
 
@@ -22,29 +24,31 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from vae_tf.config import MODELS, TrainConfig  # noqa: E402
-from vae_tf.data import balls  # noqa: E402
-from vae_tf.data.pipeline import balls_dataset  # noqa: E402
+from vae_tf.data.dsprites_rendered import RenderedDSprites  # noqa: E402
+from vae_tf.data.pipeline import balls_dataset, ground_truth_dataset, image_dataset  # noqa: E402
+from vae_tf.data.sources import training_data  # noqa: E402
 from vae_tf.training.train import JIT_DEFAULTS, build_vae  # noqa: E402
 
-# The per-model flags of the original grid.
-GRID_FLAGS = {
+# The per-model flags of the original grid; the paper models train on (re-rendered) dSprites.
+MODEL_FLAGS = {
     "conv": {},
     "all_conv": {"hidden_size": 1},
     "fully_connected": {"hidden_size": 10, "lr": 5e-5, "weight_init": 0.01},
+    "fc_1200": {"dataset": "dsprites_rendered"},
+    "burgess_conv": {"dataset": "dsprites_rendered"},
 }
 
 
 def train_step_rate(model, jit, batch_size, steps, warmup, repeats, num_balls=None):
-    """Best images/s of ``fit``; fed one in-memory batch, or the i.i.d. balls pipeline with
-    ``num_balls`` balls."""
+    """Best images/s of ``fit``; fed one in-memory batch (``num_balls`` None), or the model's
+    real pipeline (balls models: with ``num_balls`` balls)."""
     config = TrainConfig(model=model, batch_size=batch_size, beta=1.0,
-                         jit_compile="on" if jit else "off", **GRID_FLAGS[model])
+                         jit_compile="on" if jit else "off", num_balls=num_balls or 1,
+                         **MODEL_FLAGS[model])
     vae = build_vae(config)
+    data, held_out = training_data(config, seed=0)
     if num_balls is None:
-        frames, _ = balls.sample_iid(batch_size, 1, np.random.default_rng(0))
-        data = tf.data.Dataset.from_tensors(frames).repeat()
-    else:
-        data = balls_dataset(batch_size, num_balls, seed=0)
+        data = tf.data.Dataset.from_tensors(held_out[:batch_size]).repeat()
     vae.fit(data, steps_per_epoch=warmup, epochs=1, verbose=0, shuffle=False)
     best = 0.0
     for _ in range(repeats):
@@ -54,8 +58,8 @@ def train_step_rate(model, jit, batch_size, steps, warmup, repeats, num_balls=No
     return best
 
 
-def pipeline_rate(batch_mode, num_balls, batch_size, batches):
-    iterator = iter(balls_dataset(batch_size, num_balls, batch_mode=batch_mode, seed=0))
+def pipeline_rate(dataset, batch_size, batches):
+    iterator = iter(dataset)
     next(iterator)
     start = time.perf_counter()
     for _ in range(batches):
@@ -75,21 +79,31 @@ def main():
 
     onednn = os.environ["TF_ENABLE_ONEDNN_OPTS"]
     print(f"TensorFlow {tf.__version__}, {os.cpu_count()} CPUs, TF_ENABLE_ONEDNN_OPTS={onednn}, "
-          f"batch {args.batch_size}, 32x32 frames")
-    print(f"{'what':<34}{'XLA off':>12}{'XLA on':>12}  default  fed by pipeline (1 / 2 balls)")
+          f"batch {args.batch_size}; balls models 32x32, fc_1200 and burgess_conv 64x64")
+    print(f"{'what':<34}{'XLA off':>12}{'XLA on':>12}  default  fed by pipeline "
+          "(balls: 1 / 2 balls; 64x64: dsprites_rendered)")
     for model in args.models:
         rates = [train_step_rate(model, jit, args.batch_size, args.steps, args.warmup,
                                  args.repeats)
                  for jit in (False, True)]
         jit = JIT_DEFAULTS[model]
+        balls_model = "dataset" not in MODEL_FLAGS[model]
         fed = [train_step_rate(model, jit, args.batch_size, args.steps, args.warmup, 1, n)
-               for n in (1, 2)]
+               for n in ((1, 2) if balls_model else (1,))]
         print(f"{'train step ' + model:<34}{rates[0]:>12.0f}{rates[1]:>12.0f}  "
-              f"XLA {'on' if jit else 'off':<4}{fed[0]:>8.0f} / {fed[1]:.0f}", flush=True)
-    for mode in ("iid", "trajectory"):
-        for num_balls in (1, 2):
-            rate = pipeline_rate(mode, num_balls, args.batch_size, args.batches)
-            print(f"{f'pipeline {mode}, {num_balls} ball(s)':<34}{rate:>12.0f}", flush=True)
+              f"XLA {'on' if jit else 'off':<4}{' / '.join(f'{r:.0f}' for r in fed):>8}",
+              flush=True)
+    pipelines = {f"pipeline balls {mode}, {n} ball(s)":
+                 balls_dataset(args.batch_size, n, batch_mode=mode, seed=0)
+                 for mode in ("iid", "trajectory") for n in (1, 2)}
+    pipelines["pipeline dsprites_rendered"] = ground_truth_dataset(RenderedDSprites(),
+                                                                   args.batch_size, seed=0)
+    mnist_sized = np.random.default_rng(0).integers(0, 256, (60000, 28, 28, 1), np.uint8)
+    pipelines["pipeline image_dataset, 28x28"] = image_dataset(
+        tf.data.Dataset.from_tensor_slices(mnist_sized), args.batch_size, seed=0)
+    for name, dataset in pipelines.items():
+        rate = pipeline_rate(dataset, args.batch_size, args.batches)
+        print(f"{name:<34}{rate:>12.0f}", flush=True)
     print("(images per second)")
 
 
