@@ -37,7 +37,8 @@ def define_flags():
     flags.DEFINE_integer("hidden_size", None, "Latent size (all_conv: channels of the "
                          "4x4 latent map); default 10 for fc_1200 and burgess_conv, else 32.")
     flags.DEFINE_integer("max_step", d.max_step, "Train until this many optimizer steps.")
-    flags.DEFINE_float("keep_prob", d.keep_prob, "Dropout keep probability (conv encoder).")
+    flags.DEFINE_float("keep_prob", d.keep_prob, "Dropout keep probability after the dense "
+                       "layer of the conv and burgess_conv encoders.")
     flags.DEFINE_float("beta", d.beta, "Weight of the KL term.")
     flags.DEFINE_float("lr", d.lr, "Adam learning rate.")
     flags.DEFINE_integer("batch_size", d.batch_size, "Images per step.")

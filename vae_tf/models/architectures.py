@@ -114,23 +114,31 @@ def _stack(h, layer, table):
     return h
 
 
-def _conv(image_shape, hidden_size, s, keep_prob):
+def _conv_dense(image_shape, hidden_size, s, keep_prob, encoder_table, units, decoder_table,
+                last_kernel):
+    """Conv stack, FC ``units`` (dropout if ``keep_prob < 1``), FC 2d; mirrored by FC ``units``,
+    FC to the encoder's final feature map, a transposed-conv stack and a linear stride-2 layer
+    (``conv`` and ``burgess_conv``)."""
     x = keras.Input(image_shape)
-    h = _stack(x, s.conv, CONV_ENCODER)
+    h = _stack(x, s.conv, encoder_table)
     map_shape = tuple(h.shape[1:])
-    h = s.dense(128)(layers.Flatten()(h))
+    h = s.dense(units)(layers.Flatten()(h))
     if keep_prob < 1.0:
         h = layers.Dropout(1.0 - keep_prob)(h)
     mean, logvar = _split_heads(s.dense(2 * hidden_size, linear=True)(h), "mean_logvar")
     encoder = keras.Model(x, [mean, logvar], name="encoder")
 
     z = keras.Input((hidden_size,))
-    h = s.dense(128)(z)
+    h = s.dense(units)(z)
     h = s.dense(map_shape[0] * map_shape[1] * map_shape[2])(h)
-    h = _stack(layers.Reshape(map_shape)(h), s.deconv, CONV_DECODER)
-    logits = s.deconv(image_shape[2], 3, 2, linear=True)(h)
+    h = _stack(layers.Reshape(map_shape)(h), s.deconv, decoder_table)
+    logits = s.deconv(image_shape[2], last_kernel, 2, linear=True)(h)
     decoder = keras.Model(z, logits, name="decoder")
     return encoder, decoder
+
+
+def _conv(image_shape, hidden_size, s, keep_prob):
+    return _conv_dense(image_shape, hidden_size, s, keep_prob, CONV_ENCODER, 128, CONV_DECODER, 3)
 
 
 def _all_conv(image_shape, hidden_size, s, keep_prob):
@@ -153,24 +161,12 @@ def _all_conv(image_shape, hidden_size, s, keep_prob):
 
 BURGESS_ENCODER = ((32, 4, 2), (32, 4, 2), (64, 2, 2), (64, 2, 2))
 BURGESS_DECODER = ((64, 4, 2), (32, 4, 2), (32, 4, 2))
-BURGESS_MAP = (4, 4, 64)
 
 
 def _burgess_conv(image_shape, hidden_size, s, keep_prob):
-    del keep_prob
-    x = keras.Input(image_shape)
-    h = layers.Flatten()(_stack(x, s.conv, BURGESS_ENCODER))
-    h = s.dense(256)(h)
-    mean, logvar = _split_heads(s.dense(2 * hidden_size, linear=True)(h), "mean_logvar")
-    encoder = keras.Model(x, [mean, logvar], name="encoder")
-
-    z = keras.Input((hidden_size,))
-    h = s.dense(256)(z)
-    h = s.dense(BURGESS_MAP[0] * BURGESS_MAP[1] * BURGESS_MAP[2])(h)
-    h = _stack(layers.Reshape(BURGESS_MAP)(h), s.deconv, BURGESS_DECODER)
-    logits = s.deconv(image_shape[2], 4, 2, linear=True)(h)
-    decoder = keras.Model(z, logits, name="decoder")
-    return encoder, decoder
+    # 64x64 in: the encoder's last map is 4x4x64, the decoder's FC 1024.
+    return _conv_dense(image_shape, hidden_size, s, keep_prob, BURGESS_ENCODER, 256,
+                       BURGESS_DECODER, 4)
 
 
 _BUILDERS = {"fully_connected": _fully_connected, "conv": _conv, "all_conv": _all_conv,
@@ -186,7 +182,7 @@ def build(model, image_shape=(32, 32, 1), hidden_size=32, weight_init=0.1, keep_
     ``hidden_size`` is the latent size, or for ``all_conv`` the channels of its
     ``res/8 x res/8`` latent map (latent size ``(res/8)^2 * hidden_size``).
     ``weight_init`` applies to the balls models only.
-    ``keep_prob < 1`` adds dropout after the conv encoder's FC 128 layer (as the original);
+    ``keep_prob < 1`` adds dropout after the FC layer of the conv and burgess_conv encoders;
     ``weight_decay > 0`` adds an L2 penalty ``weight_decay/2 * sum(w^2)`` on every kernel.
     Returns ``(encoder, decoder)``; ``decoder.input_shape[-1]`` is the latent size.
     """
