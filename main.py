@@ -12,7 +12,7 @@ import sys
 
 from absl import app, flags, logging
 
-from vae_tf.config import (BATCH_MODES, DATASETS, JIT_CHOICES, MODELS,
+from vae_tf.config import (BATCH_MODES, DATASETS, JIT_CHOICES, MODELS, OBJECTIVES,
                            RECONSTRUCTION_LOSSES, ConfigError, TrainConfig)
 from vae_tf.data import tfds_sources
 
@@ -39,7 +39,8 @@ def define_flags():
     flags.DEFINE_integer("max_step", d.max_step, "Train until this many optimizer steps.")
     flags.DEFINE_float("keep_prob", d.keep_prob, "Dropout keep probability after the dense "
                        "layer of the conv and burgess_conv encoders.")
-    flags.DEFINE_float("beta", d.beta, "Weight of the KL term.")
+    flags.DEFINE_float("beta", d.beta, "Weight of the KL term (beta, nonsyn), of the total "
+                       "correlation (tcvae); annealed and factor do not use it.")
     flags.DEFINE_float("lr", d.lr, "Adam learning rate.")
     flags.DEFINE_integer("batch_size", d.batch_size, "Images per step.")
     flags.DEFINE_float("weight_init", d.weight_init, "Std and bias of dense-layer initialisers.")
@@ -51,7 +52,20 @@ def define_flags():
                       "Reconstruction term: Bernoulli cross-entropy, squared or absolute error; "
                       "auto = mse for celeb_a, ce otherwise.")
     flags.DEFINE_integer("kl_warmup_steps", d.kl_warmup_steps, "Steps of the linear KL "
-                         "warm-up from 0 to beta; 0 = off.")
+                         "warm-up from 0 to beta (objective beta); 0 = off.")
+    flags.DEFINE_enum("objective", d.objective, OBJECTIVES, "beta: β-VAE; annealed: "
+                      "capacity-annealed β-VAE; nonsyn: Non-Synergistic VAE; factor: FactorVAE; "
+                      "tcvae: β-TCVAE.")
+    flags.DEFINE_float("gamma", None, "annealed: weight of |KL - C_t| (default 1000); factor: "
+                       "weight of the total correlation (default 6.4).")
+    flags.DEFINE_float("c_max", d.c_max, "annealed: final capacity C in nats.")
+    flags.DEFINE_integer("c_steps", d.c_steps, "annealed: steps over which C rises from 0 to "
+                         "c_max.")
+    flags.DEFINE_float("alpha", d.alpha, "nonsyn: weight of the synergy step.")
+    flags.DEFINE_float("omega", d.omega, "nonsyn: discount of later picks in the greedy "
+                       "subset search, in (0, 1].")
+    flags.DEFINE_float("disc_lr", d.disc_lr, "factor: Adam learning rate of the "
+                       "discriminator (beta1 0.5, beta2 0.9).")
     flags.DEFINE_enum("batch_mode", d.batch_mode, BATCH_MODES, "iid: every frame from its own "
                       "trajectory; trajectory: consecutive frames of one (the original).")
     flags.DEFINE_integer("seed", d.seed, "Seed of weights, noise and data.")

@@ -46,3 +46,15 @@ def test_latent_size_default_follows_the_model():
     assert TrainConfig().hidden_size == 32
     assert TrainConfig(dataset="dsprites", model="burgess_conv").hidden_size == 10
     assert TrainConfig(dataset="dsprites", model="fc_1200", hidden_size=6).hidden_size == 6
+
+
+def test_objective_settings():
+    assert TrainConfig().gamma == 0.0
+    assert TrainConfig(objective="annealed").gamma == 1000.0
+    assert TrainConfig(objective="factor").gamma == 6.4
+    assert TrainConfig(objective="factor", gamma=40.0).gamma == 40.0
+    assert TrainConfig(objective="tcvae", beta=6.0).run_dir.endswith("_beta_6.0_objective_tcvae")
+    with pytest.raises(ConfigError, match="^--omega: "):
+        TrainConfig(objective="nonsyn", omega=1.5)
+    with pytest.raises(ConfigError, match="^--kl_warmup_steps: .*objective=beta, not annealed"):
+        TrainConfig(objective="annealed", kl_warmup_steps=10)

@@ -51,10 +51,15 @@ def tensorboard_tags(run_dir):
     ("--train_dir=" + os.path.join(ROOT, "setup.py", "runs"), "--train_dir"),
     ("--no_such_flag=1", "no_such_flag"),
     ("--dataset=svhn", "--dataset"),
+    ("--objective=vq", "--objective"),
+    ("--objective=annealed --c_steps=-1", "--c_steps"),
+    ("--objective=nonsyn --omega=0", "--omega"),
+    ("--objective=factor --disc_lr=0", "--disc_lr"),
+    ("--objective=factor --kl_warmup_steps=100", "--kl_warmup_steps"),
     ("--model=burgess_conv", "--model: burgess_conv needs 64x64 images, got 32x32"),
 ])
 def test_bad_flags_exit_2_with_one_line(flag, message):
-    result = main_py(flag)
+    result = main_py(*flag.split())
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], result.stderr
@@ -223,6 +228,15 @@ def test_flagfiles_parse(name, parse):
                                  lr=1e-4, batch_size=64)),
     ("mnist_yukunchen", dict(dataset="mnist", model="fc_1200", hidden_size=8, recon_loss="ad",
                              kl_warmup_steps=20000, lr=1e-5, batch_size=64)),
+    ("dsprites_akella_annealed", dict(dataset="dsprites", model="fc_1200", hidden_size=20,
+                                      objective="annealed", gamma=1000.0, c_max=25.0,
+                                      c_steps=100000, lr=5e-4, batch_size=64)),
+    ("dsprites_gonzalob90_nonsyn", dict(dataset="dsprites", model="burgess_conv",
+                                        objective="nonsyn", alpha=5.0, omega=0.9, beta=1.0,
+                                        lr=1e-4, batch_size=64)),
+    ("dsprites_gonzalob90_factor", dict(dataset="dsprites", model="burgess_conv",
+                                        objective="factor", gamma=6.4, disc_lr=1e-4, lr=1e-4,
+                                        batch_size=64)),
 ])
 def test_experiment_flagfiles_parse(name, expected, parse):
     config = parse(f"--flagfile={ROOT}/flags/{name}.flags")

@@ -69,10 +69,10 @@ def test_warmup_off_is_one_from_the_start():
 def test_beta_vae_regulariser():
     objective = BetaVAE(beta=4.0, kl_warmup_steps=100)
     none = np.zeros((2, 3), np.float32)
-    value, extras = objective(10.0, none, none, none, step=50)
+    value, extras = objective([4.0, 6.0], none, none, none, step=50)
     assert float(value) == pytest.approx(20.0)
     assert float(extras["beta_t"]) == pytest.approx(2.0)
-    value, extras = BetaVAE(beta=0.5)(10.0, none, none, none, step=0)
+    value, extras = BetaVAE(beta=0.5)([10.0], none, none, none, step=0)
     assert float(value) == pytest.approx(5.0)
 
 

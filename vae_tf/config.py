@@ -12,6 +12,9 @@ import math
 MODELS = ("fully_connected", "conv", "all_conv", "fc_1200", "burgess_conv")
 DATASETS = ("balls", "dsprites", "dsprites_rendered", "mnist", "celeb_a")
 RECONSTRUCTION_LOSSES = ("ce", "mse", "ad")
+OBJECTIVES = ("beta", "annealed", "nonsyn", "factor", "tcvae")
+# γ when not given: Burgess et al.'s capacity weight, Gonzalob90's FactorVAE weight.
+DEFAULT_GAMMA = {"annealed": 1000.0, "factor": 6.4}
 BATCH_MODES = ("iid", "trajectory")
 JIT_CHOICES = ("auto", "on", "off")
 # Settings that may change when a run is resumed: they do not change what the run learns.
@@ -95,6 +98,13 @@ class TrainConfig:
     num_balls: int = 1
     recon_loss: str = "auto"
     kl_warmup_steps: int = 0
+    objective: str = "beta"
+    gamma: float = None
+    c_max: float = 25.0
+    c_steps: int = 100000
+    alpha: float = 5.0
+    omega: float = 0.9
+    disc_lr: float = 1e-4
     batch_mode: str = "iid"
     seed: int = 0
     log_every: int = 100
@@ -104,28 +114,37 @@ class TrainConfig:
     def __post_init__(self):
         if self.hidden_size is None:
             object.__setattr__(self, "hidden_size", DEFAULT_HIDDEN_SIZE.get(self.model, 32))
+        if self.gamma is None:
+            object.__setattr__(self, "gamma", DEFAULT_GAMMA.get(self.objective, 0.0))
         if self.recon_loss == "auto":
             object.__setattr__(self, "recon_loss", DEFAULT_RECON_LOSS.get(self.dataset, "ce"))
         choices = {"dataset": DATASETS, "model": MODELS, "recon_loss": RECONSTRUCTION_LOSSES,
+                   "objective": OBJECTIVES,
                    "batch_mode": BATCH_MODES, "jit_compile": JIT_CHOICES}
         for name, allowed in choices.items():
             value = getattr(self, name)
             if value not in allowed:
                 raise ConfigError(name, f"expected one of {', '.join(allowed)}, got {value!r}")
         minimum = {"hidden_size": 1, "batch_size": 1, "num_balls": 1, "max_step": 0,
-                   "kl_warmup_steps": 0, "log_every": 1, "save_every": 1, "seed": 0}
+                   "kl_warmup_steps": 0, "log_every": 1, "save_every": 1, "seed": 0,
+                   "c_steps": 0}
         for name, low in minimum.items():
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < low:
                 raise ConfigError(name, f"expected an integer >= {low}, got {value!r}")
-        for name in ("beta", "weight_decay"):
+        for name in ("beta", "weight_decay", "gamma", "c_max", "alpha"):
             if not _finite(getattr(self, name)) or getattr(self, name) < 0:
                 raise ConfigError(name, f"expected a number >= 0, got {getattr(self, name)!r}")
-        for name in ("lr", "weight_init"):
+        for name in ("lr", "weight_init", "disc_lr"):
             if not _finite(getattr(self, name)) or getattr(self, name) <= 0:
                 raise ConfigError(name, f"expected a number > 0, got {getattr(self, name)!r}")
         if not _finite(self.keep_prob) or not 0 < self.keep_prob <= 1:
             raise ConfigError("keep_prob", f"expected a number in (0, 1], got {self.keep_prob!r}")
+        if not _finite(self.omega) or not 0 < self.omega <= 1:
+            raise ConfigError("omega", f"expected a number in (0, 1], got {self.omega!r}")
+        if self.kl_warmup_steps and self.objective != "beta":
+            raise ConfigError("kl_warmup_steps", f"the KL warm-up belongs to --objective=beta, "
+                              f"not {self.objective}; leave it at 0")
         if not self.train_dir:
             raise ConfigError("train_dir", "expected a directory path, got an empty string")
         input_shape(self.dataset, self.model)
@@ -138,11 +157,14 @@ class TrainConfig:
     @property
     def run_dir(self):
         """The original's run directory, ``<train_dir>_model_<m>_num_balls_<n>_beta_<b>``; for
-        other data sets ``<train_dir>_dataset_<name>_model_<m>_beta_<b>``."""
+        other data sets ``<train_dir>_dataset_<name>_model_<m>_beta_<b>``; either followed by
+        ``_objective_<o>`` for objectives other than ``beta``."""
+        suffix = "" if self.objective == "beta" else f"_objective_{self.objective}"
         if self.dataset == "balls":
             return (f"{self.train_dir}_model_{self.model}_num_balls_{self.num_balls}"
-                    f"_beta_{self.beta}")
-        return f"{self.train_dir}_dataset_{self.dataset}_model_{self.model}_beta_{self.beta}"
+                    f"_beta_{self.beta}{suffix}")
+        return (f"{self.train_dir}_dataset_{self.dataset}_model_{self.model}_beta_{self.beta}"
+                f"{suffix}")
 
     def to_dict(self):
         return dataclasses.asdict(self)

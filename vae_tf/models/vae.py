@@ -12,8 +12,9 @@ class VAE(keras.Model):
 
     The loss of a batch is the batch mean of per-example sums: the reconstruction term summed
     over pixels (``recon_loss``: ``ce``, ``mse`` or ``ad``, see
-    :func:`vae_tf.objectives.terms.reconstruction_loss`) plus the objective's regulariser of the
-    KL summed over latents, plus any weight penalty of the layers. ``fit`` reports the loss, the
+    :func:`vae_tf.objectives.terms.reconstruction_loss`) plus the objective's regulariser (of
+    the per-latent KL and the posterior), plus any weight penalty of the layers. After the
+    update the objective may train its own parts (``objective.update``). ``fit`` reports the loss, the
     reconstruction and KL terms (nats per image for ``ce``), the objective's own scalars and the
     KL of every latent (``kl_00``, ``kl_01``, ...).
     """
@@ -26,6 +27,7 @@ class VAE(keras.Model):
         self.recon_loss = recon_loss
         self.sampling = Sampling(seed)
         self.latent_dim = int(decoder.input_shape[-1])
+        objective.build(self)
         mean = keras.metrics.Mean
         self.loss_tracker = mean("loss")
         self.recon_tracker = mean("reconstruction")
@@ -56,11 +58,12 @@ class VAE(keras.Model):
         recon = tf.reduce_mean(reconstruction_loss(x, logits, self.recon_loss))
         kl_latent = tf.reduce_mean(gaussian_kl(mean, logvar), axis=0)
         kl = tf.reduce_sum(kl_latent)
-        regulariser, extras = self.objective(kl, mean, logvar, z, self.optimizer.iterations)
+        regulariser, extras = self.objective(kl_latent, mean, logvar, z,
+                                             self.optimizer.iterations)
         loss = recon + regulariser
         if self.losses:
             loss += tf.add_n(self.losses)
-        return loss, recon, kl, kl_latent, extras
+        return (loss, recon, kl, kl_latent, extras), z
 
     def _record(self, loss, recon, kl, kl_latent, extras):
         self.loss_tracker.update_state(loss)
@@ -74,12 +77,14 @@ class VAE(keras.Model):
 
     def train_step(self, data):
         x = data[0] if isinstance(data, (tuple, list)) else data
+        step = tf.identity(self.optimizer.iterations)
         with tf.GradientTape() as tape:
-            terms = self._loss_terms(x, training=True)
+            terms, z = self._loss_terms(x, training=True)
         grads = tape.gradient(terms[0], self.trainable_weights)
         self.optimizer.apply_gradients(zip(grads, self.trainable_weights))
+        self.objective.update(self, x, tf.stop_gradient(z), step)
         return self._record(*terms)
 
     def test_step(self, data):
         x = data[0] if isinstance(data, (tuple, list)) else data
-        return self._record(*self._loss_terms(x, training=False))
+        return self._record(*self._loss_terms(x, training=False)[0])

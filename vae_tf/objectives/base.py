@@ -1,8 +1,10 @@
 """The objective interface: what an objective adds to the reconstruction term.
 
 The VAE owns encoding, sampling, decoding, the reconstruction term and the Gaussian KL; an
-objective supplies only the regulariser (the pattern of disentanglement_lib), so every
-objective works with every architecture and dataset.
+objective supplies the regulariser (the pattern of disentanglement_lib), so every objective works
+with every architecture and dataset. Objectives that train something besides the VAE (FactorVAE's
+discriminator, the Non-Synergistic VAE's second step) do it in :meth:`Objective.update`, with
+their own optimizers, and hand what must be checkpointed to :meth:`Objective.trackables`.
 """
 
 
@@ -13,12 +15,25 @@ class Objective:
     # Extra scalars an objective reports (each becomes a metric tracker and a TensorBoard curve).
     metric_names = ()
 
-    def __call__(self, kl, mean, logvar, z, step):
+    def build(self, vae):
+        """Create the objective's own networks and optimizers for ``vae`` (called once, by the
+        VAE's constructor, after its encoder and decoder exist)."""
+
+    def trackables(self):
+        """``{name: trackable}`` the run's checkpoint must hold besides the VAE and its
+        optimizer."""
+        return {}
+
+    def __call__(self, kl_latent, mean, logvar, z, step):
         """Return ``(regulariser, extras)``.
 
-        kl: batch-mean of the per-example KL summed over latents (scalar, nats).
+        kl_latent: ``[d]`` batch-mean KL of every latent (nats); their sum is the KL term.
         mean, logvar, z: ``[B, d]`` posterior parameters and sample.
         step: the optimizer's iteration count before this update (a scalar tensor).
         extras: a dict holding a scalar for every name in ``metric_names``.
         """
         raise NotImplementedError
+
+    def update(self, vae, x, z, step):
+        """Optional training of the objective's own parts after the VAE's step on batch ``x``
+        (``z``: that step's latent sample, without gradient)."""

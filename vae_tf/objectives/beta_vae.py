@@ -1,5 +1,7 @@
 """β-VAE objective (Higgins et al. 2017, eq. 4) with an optional linear KL warm-up."""
 
+import tensorflow as tf
+
 from vae_tf.objectives.base import Objective
 from vae_tf.objectives.terms import linear_warmup
 
@@ -19,6 +21,6 @@ class BetaVAE(Objective):
         self.beta = float(beta)
         self.kl_warmup_steps = int(kl_warmup_steps)
 
-    def __call__(self, kl, mean, logvar, z, step):
+    def __call__(self, kl_latent, mean, logvar, z, step):
         beta_t = self.beta * linear_warmup(step, self.kl_warmup_steps)
-        return beta_t * kl, {"beta_t": beta_t}
+        return beta_t * tf.reduce_sum(kl_latent), {"beta_t": beta_t}

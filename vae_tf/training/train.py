@@ -9,7 +9,7 @@ import tensorflow as tf
 from vae_tf.data.sources import training_data
 from vae_tf.models import architectures
 from vae_tf.models.vae import VAE
-from vae_tf.objectives import BetaVAE
+from vae_tf.objectives import AnnealedVAE, BetaTCVAE, BetaVAE, FactorVAE, NonSynergisticVAE
 from vae_tf.training.callbacks import CheckpointGuard, Monitor
 from vae_tf.training.run_dir import prepare_run_dir
 
@@ -31,13 +31,26 @@ def use_jit(config):
     return config.jit_compile == "on"
 
 
+def build_objective(config):
+    """The :class:`~vae_tf.objectives.Objective` that ``config.objective`` names."""
+    if config.objective == "annealed":
+        return AnnealedVAE(config.gamma, config.c_max, config.c_steps)
+    if config.objective == "nonsyn":
+        return NonSynergisticVAE(config.alpha, config.omega, config.beta, config.lr)
+    if config.objective == "factor":
+        return FactorVAE(config.gamma, config.disc_lr, seed=config.seed)
+    if config.objective == "tcvae":
+        return BetaTCVAE(config.beta)
+    return BetaVAE(config.beta, config.kl_warmup_steps)
+
+
 def build_vae(config):
     """The compiled, built VAE (and its optimizer's slots) that ``config`` describes."""
     image_shape = config.image_shape
     encoder, decoder = architectures.build(
         config.model, image_shape, config.hidden_size, weight_init=config.weight_init,
         keep_prob=config.keep_prob, weight_decay=config.weight_decay)
-    objective = BetaVAE(config.beta, config.kl_warmup_steps)
+    objective = build_objective(config)
     vae = VAE(encoder, decoder, objective, recon_loss=config.recon_loss, seed=config.seed)
     # epsilon 1e-8: the TF1 Adam default the original trained with (Keras defaults to 1e-7).
     vae.compile(optimizer=keras.optimizers.Adam(config.lr, epsilon=1e-8),
@@ -48,8 +61,10 @@ def build_vae(config):
 
 
 def checkpoint_manager(vae, run_dir):
-    """``tf.train.CheckpointManager`` over the model and optimizer (the step is the optimizer's)."""
-    checkpoint = tf.train.Checkpoint(model=vae, optimizer=vae.optimizer)
+    """``tf.train.CheckpointManager`` over the model, its optimizer (whose iteration count is the
+    step) and what the objective trains besides (FactorVAE's discriminator, ...)."""
+    checkpoint = tf.train.Checkpoint(model=vae, optimizer=vae.optimizer,
+                                     **vae.objective.trackables())
     return tf.train.CheckpointManager(checkpoint, run_dir, max_to_keep=KEEP_CHECKPOINTS,
                                       checkpoint_name="ckpt")
 
@@ -76,7 +91,8 @@ def train(config, overwrite=False, print_fn=print):
                  "train (raise --max_step to continue)")
     else:
         print_fn(f"{'resuming' if start else 'training'} {run_dir} from step {start} "
-                 f"({config.dataset}, model {config.model}, {vae.latent_dim} latents, beta {config.beta}, "
+                 f"({config.dataset}, model {config.model}, {vae.latent_dim} latents, objective "
+                 f"{config.objective}, beta {config.beta}, "
                  f"XLA {'on' if use_jit(config) else 'off'})")
         guard = CheckpointGuard(manager, config.save_every, config.max_step)
         prior_z = np.random.default_rng([config.seed, 2]).standard_normal(
