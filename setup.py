@@ -23,6 +23,9 @@ setup(
         "tensorflow-datasets>=4.9",
         "importlib_resources",
         "h5py",
+        # The classifiers inside the disentanglement metrics (vae_tf.metrics), as their
+        # definitions prescribe: logistic regression, boosted trees, linear SVMs.
+        "scikit-learn",
     ],
     extras_require={
         # TensorFlow comes as an extra so CPU machines skip the CUDA build:

@@ -1,0 +1,55 @@
+"""Disentanglement metrics with disentanglement_lib's definitions and sample sizes.
+
+Every metric is a function ``fn(ground_truth_data, representation_function, random_state,
+**sizes) -> dict`` of named scores (:data:`METRICS`); the representation function maps a float32
+batch of observations ``[B, ...]`` to codes ``[B, d]`` (numpy), and ``random_state`` is a numpy
+``RandomState`` (``RandomState(0)`` reproduces the reference's protocol) or ``Generator``. Each
+metric also has a pure core on arrays: codes ``[N, d]`` and integer factors ``[N, K]``.
+"""
+
+from vae_tf.metrics.beta_vae_score import beta_vae_score
+from vae_tf.metrics.codes import (discretize, entropies, mutual_info, mutual_info_matrix,
+                                  sample_codes)
+from vae_tf.metrics.dci import completeness, compute_dci, dci, disentanglement, importance_matrix
+from vae_tf.metrics.factor_vae_score import factor_vae_score
+from vae_tf.metrics.mig import compute_mig, mig
+from vae_tf.metrics.sap import compute_sap, sap, sap_score_matrix
+
+METRICS = {"beta_vae": beta_vae_score, "factor_vae": factor_vae_score, "mig": compute_mig,
+           "dci": compute_dci, "sap": compute_sap}
+
+# disentanglement_lib's sample sizes: training points first, then evaluation / test points.
+STANDARD_SIZES = {
+    "beta_vae": {"num_train": 10000, "num_eval": 5000},
+    "factor_vae": {"num_train": 10000, "num_eval": 5000, "num_variance_estimate": 10000},
+    "mig": {"num_train": 10000},
+    "dci": {"num_train": 10000, "num_test": 5000},
+    "sap": {"num_train": 10000, "num_test": 5000},
+}
+
+
+def scaled_sizes(name, num_points):
+    """Metric ``name``'s size keywords with ``num_points`` training points.
+
+    Every standard size is scaled by ``num_points / 10000`` (rounded down, at least 2):
+    evaluation and test sets get half of ``num_points``, FactorVAE's variance estimate all of
+    it. Batch sizes are not sizes and stay standard.
+    """
+    if num_points < 2:
+        raise ValueError(f"num_points must be at least 2, got {num_points}")
+    sizes = STANDARD_SIZES[name]
+    return {key: max(2, value * num_points // sizes["num_train"]) for key, value in sizes.items()}
+
+
+def compute_metric(name, ground_truth_data, representation_function, random_state,
+                   num_points=None):
+    """Scores of metric ``name`` at the standard sizes, or scaled to ``num_points``."""
+    sizes = STANDARD_SIZES[name] if num_points is None else scaled_sizes(name, num_points)
+    return METRICS[name](ground_truth_data, representation_function, random_state, **sizes)
+
+
+__all__ = ["METRICS", "STANDARD_SIZES", "beta_vae_score", "completeness", "compute_dci",
+           "compute_metric", "compute_mig", "compute_sap", "dci", "discretize",
+           "disentanglement", "entropies", "factor_vae_score", "importance_matrix", "mig",
+           "mutual_info", "mutual_info_matrix", "sample_codes", "sap", "sap_score_matrix",
+           "scaled_sizes"]
