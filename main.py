@@ -3,26 +3,36 @@
 
 The flags mirror the original balls repository's switches, with its defaults. Rerunning the same
 command resumes the run from its last checkpoint; ``--overwrite`` starts it again. Bad flags end
-with a one-line error and exit code 2 before anything is written.
+with a one-line error and exit code 2 before anything is written. ``--mode=eval`` scores a run's
+latest checkpoint with the disentanglement metrics (``eval.json`` in its run directory).
 """
 
+import dataclasses
 import os
 import signal
 import sys
 
 from absl import app, flags, logging
 
-from vae_tf.config import (BATCH_MODES, DATASETS, JIT_CHOICES, MODELS, OBJECTIVES,
+from vae_tf.config import (BATCH_MODES, DATASETS, JIT_CHOICES, METRIC_NAMES, MODELS, OBJECTIVES,
                            RECONSTRUCTION_LOSSES, ConfigError, TrainConfig)
 from vae_tf.data import tfds_sources
 
 FLAGS = flags.FLAGS
 EXIT_USAGE = 2
+MODES = ("train", "eval")
+# Settings --mode=eval takes from the command line rather than from the run's config.json.
+EVAL_OVERRIDES = ("data_dir", "manual_dir", "metrics", "metric_points")
 
 
 def define_flags():
     """Register the flags (only when run as a script: libraries never define flags)."""
     d = TrainConfig()
+    flags.DEFINE_enum("mode", "train", MODES, "train: train (or resume) the run; eval: score "
+                      "its latest checkpoint (held-out loss and disentanglement metrics) into "
+                      "<run directory>/eval.json.")
+    flags.DEFINE_string("run_dir", "", "--mode=eval: the run directory to evaluate (its "
+                        "config.json replaces the training flags).")
     flags.DEFINE_string("train_dir", d.train_dir, "Prefix of the run directory; the run lands "
                         "in <train_dir>_model_<m>_num_balls_<n>_beta_<b> (other data sets: "
                         "<train_dir>_dataset_<name>_model_<m>_beta_<b>).")
@@ -36,7 +46,8 @@ def define_flags():
     flags.DEFINE_enum("model", d.model, MODELS, "Architecture.")
     flags.DEFINE_integer("hidden_size", None, "Latent size (all_conv: channels of the "
                          "4x4 latent map); default 10 for fc_1200 and burgess_conv, else 32.")
-    flags.DEFINE_integer("max_step", d.max_step, "Train until this many optimizer steps.")
+    flags.DEFINE_integer("max_step", d.max_step, "Train until this many optimizer steps (0 on "
+                         "a new run: save the initialisation only, to evaluate it).")
     flags.DEFINE_float("keep_prob", d.keep_prob, "Dropout keep probability after the dense "
                        "layer of the conv and burgess_conv encoders.")
     flags.DEFINE_float("beta", d.beta, "Weight of the KL term (beta, nonsyn), of the total "
@@ -73,6 +84,13 @@ def define_flags():
     flags.DEFINE_integer("save_every", d.save_every, "Steps between checkpoints (and evals).")
     flags.DEFINE_enum("jit_compile", d.jit_compile, JIT_CHOICES, "XLA for the train step; "
                       "auto = the faster setting measured for the model.")
+    flags.DEFINE_integer("eval_every", d.eval_every, "Steps between metric evaluations during "
+                         "training (eval.json and TensorBoard metrics/...); 0 = off.")
+    flags.DEFINE_list("metrics", list(d.metric_names), "Disentanglement metrics to compute: "
+                      f"any of {', '.join(METRIC_NAMES)}.")
+    flags.DEFINE_integer("metric_points", d.metric_points, "Training points of every metric "
+                         "(evaluation points: half); 0 = the standard sizes of "
+                         "disentanglement_lib. A few thousand make a quick evaluation.")
     flags.DEFINE_boolean("overwrite", False, "Delete the run directory and start again.")
 
 
@@ -89,9 +107,28 @@ def parse_flags(argv):
         fail(str(e).splitlines()[0])
 
 
+def flag_value(name):
+    value = FLAGS[name].value
+    return ",".join(value) if name == "metrics" else value
+
+
 def config_from_flags():
     names = TrainConfig.__dataclass_fields__
-    return TrainConfig(**{name: FLAGS[name].value for name in names})
+    return TrainConfig(**{name: flag_value(name) for name in names})
+
+
+def eval_config():
+    """The config of the run to evaluate: its saved config.json (``--run_dir`` or the run
+    directory the training flags name), with the evaluation flags given on the command line."""
+    from vae_tf.training.run_dir import load_config
+    run_dir = FLAGS.run_dir or config_from_flags().run_dir
+    flag = "--run_dir" if FLAGS.run_dir else "the training flags"
+    saved = load_config(run_dir)
+    if saved is None:
+        raise ConfigError("run_dir", f"{run_dir} (from {flag}) holds no vae_tf run: "
+                                     "no config.json there")
+    given = {name: flag_value(name) for name in EVAL_OVERRIDES if FLAGS[name].present}
+    return dataclasses.replace(saved, **given)
 
 
 def _raise_interrupt(signum, frame):
@@ -101,13 +138,17 @@ def _raise_interrupt(signum, frame):
 def main(argv):
     if len(argv) > 1:
         fail(f"unexpected arguments {' '.join(argv[1:])!r} (flags take the form --name=value)")
+    if FLAGS.run_dir and FLAGS.mode != "eval":
+        fail("--run_dir: only --mode=eval takes a run directory; training names it from "
+             "--train_dir and the model flags")
     try:
-        config = config_from_flags()
+        config = eval_config() if FLAGS.mode == "eval" else config_from_flags()
         if config.dataset in tfds_sources.DATASETS:
             tfds_sources.check_available(config.dataset, config.data_dir or None,
                                          config.manual_dir or None)
-        from vae_tf.training.run_dir import prepare_run_dir
-        prepare_run_dir(config, overwrite=FLAGS.overwrite)
+        if FLAGS.mode == "train":
+            from vae_tf.training.run_dir import prepare_run_dir
+            prepare_run_dir(config, overwrite=FLAGS.overwrite)
     except ConfigError as e:
         fail(str(e))
     # TensorFlow is imported only once the flags are known to be good. oneDNN is faster for
@@ -116,10 +157,12 @@ def main(argv):
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
     if not FLAGS["verbosity"].present:
         logging.set_verbosity(logging.WARNING)
+    from vae_tf.training.evaluation import evaluate_run
     from vae_tf.training.train import NonFiniteLossError, train
     signal.signal(signal.SIGTERM, _raise_interrupt)
+    run = evaluate_run if FLAGS.mode == "eval" else train
     try:
-        train(config, print_fn=lambda line: print(line, flush=True))
+        run(config, print_fn=lambda line: print(line, flush=True))
     except ConfigError as e:  # data that cannot be read (a corrupt TFDS download, say)
         fail(str(e))
     except NonFiniteLossError as e:

@@ -27,7 +27,7 @@ from vae_tf.config import MODELS, TrainConfig  # noqa: E402
 from vae_tf.data.dsprites_rendered import RenderedDSprites  # noqa: E402
 from vae_tf.data.pipeline import balls_dataset, ground_truth_dataset, image_dataset  # noqa: E402
 from vae_tf.data.sources import training_data  # noqa: E402
-from vae_tf.training.train import JIT_DEFAULTS, build_vae  # noqa: E402
+from vae_tf.training.build import JIT_DEFAULTS, build_vae  # noqa: E402
 
 # The per-model flags of the original grid; the paper models train on (re-rendered) dSprites.
 MODEL_FLAGS = {

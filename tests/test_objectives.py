@@ -10,7 +10,7 @@ from vae_tf.config import TrainConfig
 from vae_tf.data import balls
 from vae_tf.objectives import AnnealedVAE, BetaTCVAE, FactorVAE, NonSynergisticVAE
 from vae_tf.objectives.factor_vae import discriminator_terms
-from vae_tf.training.train import build_vae, checkpoint_manager
+from vae_tf.training.build import build_vae, checkpoint_manager
 
 RNG = np.random.default_rng(0)
 MEAN = RNG.normal(size=(8, 4)).astype(np.float32)

@@ -17,9 +17,13 @@ OBJECTIVES = ("beta", "annealed", "nonsyn", "factor", "tcvae")
 DEFAULT_GAMMA = {"annealed": 1000.0, "factor": 6.4}
 BATCH_MODES = ("iid", "trajectory")
 JIT_CHOICES = ("auto", "on", "off")
+# Fewest points a scaled-down evaluation may use (the classifiers need a few per class).
+MIN_METRIC_POINTS = 100
+# Disentanglement metrics (vae_tf.metrics), in the order they run and print.
+METRIC_NAMES = ("beta_vae", "factor_vae", "mig", "dci", "sap")
 # Settings that may change when a run is resumed: they do not change what the run learns.
 RESUMABLE_CHANGES = ("max_step", "log_every", "save_every", "jit_compile", "data_dir",
-                     "manual_dir")
+                     "manual_dir", "eval_every", "metrics", "metric_points")
 
 # The images each data set feeds a model (CelebA: the 64x64 centre crop).
 DATASET_SHAPES = {"balls": (32, 32, 1), "dsprites": (64, 64, 1), "dsprites_rendered": (64, 64, 1),
@@ -110,6 +114,9 @@ class TrainConfig:
     log_every: int = 100
     save_every: int = 1000
     jit_compile: str = "auto"
+    eval_every: int = 0
+    metrics: str = ",".join(METRIC_NAMES)
+    metric_points: int = 0
 
     def __post_init__(self):
         if self.hidden_size is None:
@@ -127,7 +134,7 @@ class TrainConfig:
                 raise ConfigError(name, f"expected one of {', '.join(allowed)}, got {value!r}")
         minimum = {"hidden_size": 1, "batch_size": 1, "num_balls": 1, "max_step": 0,
                    "kl_warmup_steps": 0, "log_every": 1, "save_every": 1, "seed": 0,
-                   "c_steps": 0}
+                   "c_steps": 0, "eval_every": 0, "metric_points": 0}
         for name, low in minimum.items():
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < low:
@@ -145,9 +152,21 @@ class TrainConfig:
         if self.kl_warmup_steps and self.objective != "beta":
             raise ConfigError("kl_warmup_steps", f"the KL warm-up belongs to --objective=beta, "
                               f"not {self.objective}; leave it at 0")
+        unknown = [name for name in self.metric_names if name not in METRIC_NAMES]
+        if unknown or not self.metric_names:
+            raise ConfigError("metrics", f"expected a comma-separated list of "
+                              f"{', '.join(METRIC_NAMES)}, got {self.metrics!r}")
+        if 0 < self.metric_points < MIN_METRIC_POINTS:
+            raise ConfigError("metric_points", f"expected 0 (the standard sizes) or at least "
+                              f"{MIN_METRIC_POINTS}, got {self.metric_points}")
         if not self.train_dir:
             raise ConfigError("train_dir", "expected a directory path, got an empty string")
         input_shape(self.dataset, self.model)
+
+    @property
+    def metric_names(self):
+        """``metrics`` as a tuple of metric names."""
+        return tuple(name.strip() for name in self.metrics.split(",") if name.strip())
 
     @property
     def image_shape(self):

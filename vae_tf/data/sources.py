@@ -59,10 +59,11 @@ def _tfds_images(config, split, print_fn):
     return images.map(lambda x: pipeline.fit_images(x, shape, fit))
 
 
-def training_data(config, seed, print_fn=print):
+def training_data(config, seed, print_fn=print, ground_truth=None):
     """``(dataset, held_out)``: the infinite training ``tf.data.Dataset`` of float32 batches of
     ``config.batch_size``, seeded by ``seed`` (anything ``numpy.random.default_rng`` takes), and
-    ``HELD_OUT`` fixed float32 evaluation images as a numpy array."""
+    ``HELD_OUT`` fixed float32 evaluation images as a numpy array. ``ground_truth``: the data
+    set's :func:`ground_truth_data` if the caller has it already (dSprites loads once)."""
     rng = np.random.default_rng([config.seed, 1])
     if config.dataset == "balls":
         dataset = pipeline.balls_dataset(config.batch_size, config.num_balls, config.friction,
@@ -71,7 +72,7 @@ def training_data(config, seed, print_fn=print):
         held_out, _ = balls.sample_iid(HELD_OUT, config.num_balls, rng, config.image_shape[0],
                                        config.friction)
         return dataset, held_out
-    data = ground_truth_data(config, print_fn)
+    data = ground_truth if ground_truth is not None else ground_truth_data(config, print_fn)
     if data is not None:
         held_out = data.sample_observations(HELD_OUT, rng)
         return pipeline.ground_truth_dataset(data, config.batch_size, seed), held_out

@@ -10,7 +10,8 @@ CONFIG_FILE = "config.json"
 FLAGS_FILE = "flags.txt"
 
 
-def _write_atomically(path, text):
+def write_atomically(path, text):
+    """Write ``text`` to ``path`` through a temporary file, so a kill never leaves half a file."""
     tmp = path + ".tmp"
     with open(tmp, "w") as f:
         f.write(text)
@@ -50,8 +51,8 @@ def prepare_run_dir(config, overwrite=False):
                     f"not {getattr(config, name)}; pass the same value to resume it, "
                     "or --overwrite to start it again"))
         os.makedirs(run_dir, exist_ok=True)
-        _write_atomically(os.path.join(run_dir, CONFIG_FILE), config.to_json())
-        _write_atomically(os.path.join(run_dir, FLAGS_FILE), config.to_flagfile())
+        write_atomically(os.path.join(run_dir, CONFIG_FILE), config.to_json())
+        write_atomically(os.path.join(run_dir, FLAGS_FILE), config.to_flagfile())
     except OSError as e:
         raise ConfigError("train_dir", f"cannot write the run directory {run_dir} "
                                        f"({e.strerror or e})") from None

@@ -6,67 +6,17 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from vae_tf.data.sources import training_data
-from vae_tf.models import architectures
-from vae_tf.models.vae import VAE
-from vae_tf.objectives import AnnealedVAE, BetaTCVAE, BetaVAE, FactorVAE, NonSynergisticVAE
+from vae_tf.data.sources import ground_truth_data, training_data
+from vae_tf.training.build import build_vae, checkpoint_manager, use_jit
 from vae_tf.training.callbacks import CheckpointGuard, Monitor
+from vae_tf.training.evaluation import PeriodicEvaluation, no_factors_message
 from vae_tf.training.run_dir import prepare_run_dir
 
-# XLA or not, per model, as measured by benchmarks/throughput.py on a 2-core CPU (see README).
-JIT_DEFAULTS = {"fully_connected": True, "conv": False, "all_conv": False, "fc_1200": True,
-                "burgess_conv": False}
 PICTURES = 8
-KEEP_CHECKPOINTS = 3
 
 
 class NonFiniteLossError(RuntimeError):
     """Training met a NaN or Inf loss; the last good checkpoint was kept."""
-
-
-def use_jit(config):
-    """Whether the train step is XLA-compiled: ``--jit_compile`` or the per-model default."""
-    if config.jit_compile == "auto":
-        return JIT_DEFAULTS[config.model]
-    return config.jit_compile == "on"
-
-
-def build_objective(config):
-    """The :class:`~vae_tf.objectives.Objective` that ``config.objective`` names."""
-    if config.objective == "annealed":
-        return AnnealedVAE(config.gamma, config.c_max, config.c_steps)
-    if config.objective == "nonsyn":
-        return NonSynergisticVAE(config.alpha, config.omega, config.beta, config.lr)
-    if config.objective == "factor":
-        return FactorVAE(config.gamma, config.disc_lr, seed=config.seed)
-    if config.objective == "tcvae":
-        return BetaTCVAE(config.beta)
-    return BetaVAE(config.beta, config.kl_warmup_steps)
-
-
-def build_vae(config):
-    """The compiled, built VAE (and its optimizer's slots) that ``config`` describes."""
-    image_shape = config.image_shape
-    encoder, decoder = architectures.build(
-        config.model, image_shape, config.hidden_size, weight_init=config.weight_init,
-        keep_prob=config.keep_prob, weight_decay=config.weight_decay)
-    objective = build_objective(config)
-    vae = VAE(encoder, decoder, objective, recon_loss=config.recon_loss, seed=config.seed)
-    # epsilon 1e-8: the TF1 Adam default the original trained with (Keras defaults to 1e-7).
-    vae.compile(optimizer=keras.optimizers.Adam(config.lr, epsilon=1e-8),
-                jit_compile=use_jit(config))
-    vae(np.zeros((1,) + tuple(image_shape), np.float32))
-    vae.optimizer.build(vae.trainable_variables)
-    return vae
-
-
-def checkpoint_manager(vae, run_dir):
-    """``tf.train.CheckpointManager`` over the model, its optimizer (whose iteration count is the
-    step) and what the objective trains besides (FactorVAE's discriminator, ...)."""
-    checkpoint = tf.train.Checkpoint(model=vae, optimizer=vae.optimizer,
-                                     **vae.objective.trackables())
-    return tf.train.CheckpointManager(checkpoint, run_dir, max_to_keep=KEEP_CHECKPOINTS,
-                                      checkpoint_name="ckpt")
 
 
 def train(config, overwrite=False, print_fn=print):
@@ -83,12 +33,18 @@ def train(config, overwrite=False, print_fn=print):
     if manager.latest_checkpoint:
         manager.checkpoint.restore(manager.latest_checkpoint).assert_consumed()
     start = int(vae.optimizer.iterations)
-    data, held_out = training_data(config, seed=[config.seed, 0, start], print_fn=print_fn)
+    ground_truth = ground_truth_data(config, print_fn) if config.eval_every else None
+    if config.eval_every and ground_truth is None:
+        print_fn(no_factors_message(config.dataset))
+    data, held_out = training_data(config, seed=[config.seed, 0, start], print_fn=print_fn,
+                                   ground_truth=ground_truth)
     eval_data = tf.data.Dataset.from_tensor_slices(held_out).batch(config.batch_size)
 
     if start >= config.max_step:
         print_fn(f"{run_dir} is at step {start} >= --max_step={config.max_step}: nothing to "
                  "train (raise --max_step to continue)")
+        if not manager.latest_checkpoint:  # --max_step=0 keeps the initialisation
+            manager.save(checkpoint_number=start)
     else:
         print_fn(f"{'resuming' if start else 'training'} {run_dir} from step {start} "
                  f"({config.dataset}, model {config.model}, {vae.latent_dim} latents, objective "
@@ -99,12 +55,17 @@ def train(config, overwrite=False, print_fn=print):
             (PICTURES, vae.latent_dim)).astype(np.float32)
         monitor = Monitor(run_dir, config.batch_size, config.max_step, held_out[:PICTURES],
                           prior_z, print_fn)
+        callbacks = [guard, monitor]
+        if ground_truth is not None:
+            callbacks.append(PeriodicEvaluation(ground_truth, run_dir, config.eval_every,
+                                                config.metric_names, config.metric_points,
+                                                print_fn=print_fn))
         try:
             vae.fit(data, steps_per_epoch=config.log_every,
                     epochs=math.ceil((config.max_step - start) / config.log_every),
                     validation_data=eval_data,
                     validation_freq=max(1, config.save_every // config.log_every),
-                    callbacks=[guard, monitor], verbose=0, shuffle=False)
+                    callbacks=callbacks, verbose=0, shuffle=False)
         except KeyboardInterrupt:
             guard.save()
             print_fn(f"interrupted: checkpoint at step {guard.saved_step} in {run_dir}; "

@@ -1,0 +1,59 @@
+"""The VAE of a run, with its objective, optimizer and checkpoint, built from its config."""
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from vae_tf.models import architectures
+from vae_tf.models.vae import VAE
+from vae_tf.objectives import AnnealedVAE, BetaTCVAE, BetaVAE, FactorVAE, NonSynergisticVAE
+
+# XLA or not, per model, as measured by benchmarks/throughput.py on a 2-core CPU (see README).
+JIT_DEFAULTS = {"fully_connected": True, "conv": False, "all_conv": False, "fc_1200": True,
+                "burgess_conv": False}
+KEEP_CHECKPOINTS = 3
+
+
+def use_jit(config):
+    """Whether the train step is XLA-compiled: ``--jit_compile`` or the per-model default."""
+    if config.jit_compile == "auto":
+        return JIT_DEFAULTS[config.model]
+    return config.jit_compile == "on"
+
+
+def build_objective(config):
+    """The :class:`~vae_tf.objectives.Objective` that ``config.objective`` names."""
+    if config.objective == "annealed":
+        return AnnealedVAE(config.gamma, config.c_max, config.c_steps)
+    if config.objective == "nonsyn":
+        return NonSynergisticVAE(config.alpha, config.omega, config.beta, config.lr)
+    if config.objective == "factor":
+        return FactorVAE(config.gamma, config.disc_lr, seed=config.seed)
+    if config.objective == "tcvae":
+        return BetaTCVAE(config.beta)
+    return BetaVAE(config.beta, config.kl_warmup_steps)
+
+
+def build_vae(config):
+    """The compiled, built VAE (and its optimizer's slots) that ``config`` describes."""
+    image_shape = config.image_shape
+    encoder, decoder = architectures.build(
+        config.model, image_shape, config.hidden_size, weight_init=config.weight_init,
+        keep_prob=config.keep_prob, weight_decay=config.weight_decay)
+    objective = build_objective(config)
+    vae = VAE(encoder, decoder, objective, recon_loss=config.recon_loss, seed=config.seed)
+    # epsilon 1e-8: the TF1 Adam default the original trained with (Keras defaults to 1e-7).
+    vae.compile(optimizer=keras.optimizers.Adam(config.lr, epsilon=1e-8),
+                jit_compile=use_jit(config))
+    vae(np.zeros((1,) + tuple(image_shape), np.float32))
+    vae.optimizer.build(vae.trainable_variables)
+    return vae
+
+
+def checkpoint_manager(vae, run_dir):
+    """``tf.train.CheckpointManager`` over the model, its optimizer (whose iteration count is the
+    step) and what the objective trains besides (FactorVAE's discriminator, ...)."""
+    checkpoint = tf.train.Checkpoint(model=vae, optimizer=vae.optimizer,
+                                     **vae.objective.trackables())
+    return tf.train.CheckpointManager(checkpoint, run_dir, max_to_keep=KEEP_CHECKPOINTS,
+                                      checkpoint_name="ckpt")
