@@ -45,8 +45,10 @@ def score(ground_truth_data, representation, names, sizes, seed=0, print_fn=prin
         result = metrics.METRICS[name](ground_truth_data, representation,
                                        np.random.RandomState(seed), **sizes[name])
         seconds[name] = time.perf_counter() - start
-        scores[name] = {key: float(value) for key, value in result.items()}
-        print_fn(f"  {name:<10s} " + "  ".join(f"{k} {v:.4f}" for k, v in scores[name].items())
+        scores[name] = {key: value if isinstance(value, int) else float(value)
+                        for key, value in result.items()}
+        print_fn(f"  {name:<10s} " + "  ".join(f"{k} {v}" if isinstance(v, int) else
+                                               f"{k} {v:.4f}" for k, v in scores[name].items())
                  + f"  ({seconds[name]:.1f} s)")
     return scores, seconds
 
