@@ -4,7 +4,9 @@
 The flags mirror the original balls repository's switches, with its defaults. Rerunning the same
 command resumes the run from its last checkpoint; ``--overwrite`` starts it again. Bad flags end
 with a one-line error and exit code 2 before anything is written. ``--mode=eval`` scores a run's
-latest checkpoint with the disentanglement metrics (``eval.json`` in its run directory).
+latest checkpoint with the disentanglement metrics (``eval.json`` in its run directory);
+``--mode=figures`` writes every figure the runs under ``--checkpoint_dir`` allow into
+``--figure_dir`` (as ``python -m vae_tf.figures``).
 """
 
 import dataclasses
@@ -17,10 +19,11 @@ from absl import app, flags, logging
 from vae_tf.config import (BATCH_MODES, DATASETS, JIT_CHOICES, METRIC_NAMES, MODELS, OBJECTIVES,
                            RECONSTRUCTION_LOSSES, ConfigError, TrainConfig)
 from vae_tf.data import tfds_sources
+from vae_tf.figures import HEAT_MAP_STARTS
 
 FLAGS = flags.FLAGS
 EXIT_USAGE = 2
-MODES = ("train", "eval")
+MODES = ("train", "eval", "figures")
 # Settings --mode=eval takes from the command line rather than from the run's config.json.
 EVAL_OVERRIDES = ("data_dir", "manual_dir", "metrics", "metric_points")
 
@@ -30,9 +33,15 @@ def define_flags():
     d = TrainConfig()
     flags.DEFINE_enum("mode", "train", MODES, "train: train (or resume) the run; eval: score "
                       "its latest checkpoint (held-out loss and disentanglement metrics) into "
-                      "<run directory>/eval.json.")
+                      "<run directory>/eval.json; figures: write every figure the runs under "
+                      "--checkpoint_dir allow into --figure_dir.")
     flags.DEFINE_string("run_dir", "", "--mode=eval: the run directory to evaluate (its "
                         "config.json replaces the training flags).")
+    flags.DEFINE_string("checkpoint_dir", "checkpoints", "--mode=figures: folder holding the "
+                        "run directories (at any depth).")
+    flags.DEFINE_string("figure_dir", "figures", "--mode=figures: where the figures go.")
+    flags.DEFINE_enum("heat_map_start", "sample", HEAT_MAP_STARTS, "--mode=figures: the code "
+                      "the heat maps sweep: frame 0's sampled z (the original) or its mean.")
     flags.DEFINE_string("train_dir", d.train_dir, "Prefix of the run directory; the run lands "
                         "in <train_dir>_model_<m>_num_balls_<n>_beta_<b> (other data sets: "
                         "<train_dir>_dataset_<name>_model_<m>_beta_<b>).")
@@ -131,6 +140,26 @@ def eval_config():
     return dataclasses.replace(saved, **given)
 
 
+def _quiet_tensorflow():
+    """TensorFlow's log level and oneDNN kernels (faster for every model here, see
+    benchmarks/throughput.py; TensorFlow leaves them off on some CPUs), before its import."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
+    if not FLAGS["verbosity"].present:
+        logging.set_verbosity(logging.WARNING)
+
+
+def make_figures():
+    """``--mode=figures``: every figure of the runs under --checkpoint_dir."""
+    from vae_tf.figures import make_figures as make
+    _quiet_tensorflow()
+    try:
+        make(FLAGS.checkpoint_dir, FLAGS.figure_dir, FLAGS.heat_map_start,
+             print_fn=lambda line: print(line, flush=True))
+    except ConfigError as e:
+        fail(str(e))
+
+
 def _raise_interrupt(signum, frame):
     raise KeyboardInterrupt
 
@@ -141,6 +170,8 @@ def main(argv):
     if FLAGS.run_dir and FLAGS.mode != "eval":
         fail("--run_dir: only --mode=eval takes a run directory; training names it from "
              "--train_dir and the model flags")
+    if FLAGS.mode == "figures":
+        return make_figures()
     try:
         config = eval_config() if FLAGS.mode == "eval" else config_from_flags()
         if config.dataset in tfds_sources.DATASETS:
@@ -151,12 +182,8 @@ def main(argv):
             prepare_run_dir(config, overwrite=FLAGS.overwrite)
     except ConfigError as e:
         fail(str(e))
-    # TensorFlow is imported only once the flags are known to be good. oneDNN is faster for
-    # every model here (benchmarks/throughput.py); TensorFlow leaves it off on some CPUs.
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
-    if not FLAGS["verbosity"].present:
-        logging.set_verbosity(logging.WARNING)
+    # TensorFlow is imported only once the flags are known to be good.
+    _quiet_tensorflow()
     from vae_tf.training.evaluation import evaluate_run
     from vae_tf.training.train import NonFiniteLossError, train
     signal.signal(signal.SIGTERM, _raise_interrupt)

@@ -26,6 +26,9 @@ setup(
         # The classifiers inside the disentanglement metrics (vae_tf.metrics), as their
         # definitions prescribe: logistic regression, boosted trees, linear SVMs.
         "scikit-learn",
+        # vae_tf.figures: PNG figures (matplotlib, Agg backend) and traversal GIFs (Pillow).
+        "matplotlib",
+        "Pillow",
     ],
     extras_require={
         # TensorFlow comes as an extra so CPU machines skip the CUDA build:

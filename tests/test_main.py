@@ -147,7 +147,7 @@ def test_run_writes_events_checkpoint_and_flagfile_and_resumes(tmp_path):
     tags = tensorboard_tags(run_dir)
     assert {"train/loss", "train/reconstruction", "train/kl", "train/beta_t",
             "train/images_per_sec", "train/kl_per_latent/00", "train/kl_per_latent/15",
-            "eval/reconstruction", "reconstructions", "prior_samples"} <= tags
+            "eval/reconstruction", "reconstructions", "prior_samples", "traversals"} <= tags
 
     # The saved flagfile reproduces the run: it is finished, so nothing is trained.
     again = main_py(f"--flagfile={run_dir}/flags.txt")

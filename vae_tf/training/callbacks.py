@@ -7,6 +7,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from vae_tf.figures import traversals
+
 
 def _step(model):
     return int(model.optimizer.iterations)
@@ -58,15 +60,18 @@ class CheckpointGuard(keras.callbacks.Callback):
         self.saved_step = step
 
 
-def image_grid(images, columns):
-    """Tile ``[N, H, W, C]`` images into one ``[1, rows*H, columns*W, C]`` image."""
+def image_grid(images, columns, gap=0, fill=0.0):
+    """Tile ``[N, H, W, C]`` images row by row into one ``[1, rows*H, columns*W, C]`` image,
+    plus ``gap`` pixels of ``fill`` between neighbouring cells (none around the grid)."""
     images = np.asarray(images)
     n, h, w, c = images.shape
     rows = -(-n // columns)
-    padded = np.zeros((rows * columns, h, w, c), images.dtype)
-    padded[:n] = images
-    grid = padded.reshape(rows, columns, h, w, c).transpose(0, 2, 1, 3, 4)
-    return grid.reshape(1, rows * h, columns * w, c)
+    grid = np.zeros((rows * (h + gap) - gap, columns * (w + gap) - gap, c), images.dtype)
+    grid[...] = fill
+    for k in range(rows * columns):
+        top, left = (k // columns) * (h + gap), (k % columns) * (w + gap)
+        grid[top:top + h, left:left + w] = images[k] if k < n else 0
+    return grid[None]
 
 
 def _scalar_name(key):
@@ -84,8 +89,10 @@ class Monitor(keras.callbacks.Callback):
 
     Scalars: every logged metric (``train/...``, ``eval/...``, per-latent KL under
     ``.../kl_per_latent/``) and ``train/images_per_sec``. Images: ``reconstructions`` (the
-    fixed ``images`` over their reconstructions from the posterior mean) and
-    ``prior_samples`` (decoded fixed ``prior_z``).
+    fixed ``images`` over their reconstructions from the posterior mean), ``prior_samples``
+    (decoded fixed ``prior_z``) and ``traversals`` (the latent traversal grid of the figures:
+    one row per latent, by decreasing KL over ``images``, sweeping that latent of the first
+    image's posterior mean over ``traversals.VALUES``).
     """
 
     HEADLINE = ("loss", "reconstruction", "kl")
@@ -103,13 +110,19 @@ class Monitor(keras.callbacks.Callback):
     def on_train_begin(self, logs=None):
         self._last = (time.perf_counter(), _step(self.model))
 
+    def _decode(self, z):
+        return tf.sigmoid(self.model.decode(z)).numpy()
+
     def _pictures(self):
-        mean, _ = self.model.encode(self.images)
-        recon = tf.sigmoid(self.model.decode(mean)).numpy()
-        samples = tf.sigmoid(self.model.decode(self.prior_z)).numpy()
+        mean, logvar = (t.numpy() for t in self.model.encode(self.images))
+        recon = self._decode(mean)
+        samples = self._decode(self.prior_z)
         n = len(self.images)
         pairs = image_grid(np.concatenate([self.images, recon]), n)
-        return pairs, image_grid(samples, n)
+        sweep = traversals.traverse(self._decode, mean[0], traversals.kl_order(mean, logvar),
+                                    traversals.VALUES)
+        grid = image_grid(sweep.reshape((-1,) + sweep.shape[2:]), len(traversals.VALUES))
+        return pairs, image_grid(samples, n), grid
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
@@ -117,13 +130,14 @@ class Monitor(keras.callbacks.Callback):
         elapsed = now - self._last[0]
         rate = (step - self._last[1]) * self.batch_size / max(elapsed, 1e-9)
         self._last = (now, step)
-        pairs, samples = self._pictures()
+        pairs, samples, traversal = self._pictures()
         with self.writer.as_default(step=step):
             for key, value in logs.items():
                 tf.summary.scalar(_scalar_name(key), float(value))
             tf.summary.scalar("train/images_per_sec", rate)
             tf.summary.image("reconstructions", pairs)
             tf.summary.image("prior_samples", samples)
+            tf.summary.image("traversals", traversal)
         self.writer.flush()
         self.print_fn(self._line(step, logs, rate))
 

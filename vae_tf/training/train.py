@@ -15,6 +15,12 @@ from vae_tf.training.run_dir import prepare_run_dir
 PICTURES = 8
 
 
+def prior_codes(seed, latent_dim, num=PICTURES):
+    """The fixed draws from N(0, I) whose decodings are the ``prior_samples`` image (and the
+    prior samples of the figures' grids)."""
+    return np.random.default_rng([seed, 2]).standard_normal((num, latent_dim)).astype(np.float32)
+
+
 class NonFiniteLossError(RuntimeError):
     """Training met a NaN or Inf loss; the last good checkpoint was kept."""
 
@@ -51,8 +57,7 @@ def train(config, overwrite=False, print_fn=print):
                  f"{config.objective}, beta {config.beta}, "
                  f"XLA {'on' if use_jit(config) else 'off'})")
         guard = CheckpointGuard(manager, config.save_every, config.max_step)
-        prior_z = np.random.default_rng([config.seed, 2]).standard_normal(
-            (PICTURES, vae.latent_dim)).astype(np.float32)
+        prior_z = prior_codes(config.seed, vae.latent_dim)
         monitor = Monitor(run_dir, config.batch_size, config.max_step, held_out[:PICTURES],
                           prior_z, print_fn)
         callbacks = [guard, monitor]

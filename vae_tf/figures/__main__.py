@@ -1,0 +1,55 @@
+"""``python -m vae_tf.figures --checkpoint_dir=checkpoints --figure_dir=figures``: every figure
+the runs under a checkpoint folder allow (see :func:`vae_tf.figures.make_figures`).
+
+A missing or empty checkpoint folder, or bad arguments, end with one line
+``vae_tf.figures: error: ...`` and exit code 2, before TensorFlow is imported.
+"""
+
+import argparse
+import os
+import sys
+
+from vae_tf.figures import HEAT_MAP_STARTS, make_figures
+
+EXIT_USAGE = 2
+PROG = "vae_tf.figures"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        fail(message)
+
+
+def fail(message):
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    sys.exit(EXIT_USAGE)
+
+
+def parser():
+    p = _Parser(prog=f"python -m {PROG}", description="Write every figure the runs under "
+                "--checkpoint_dir allow (heat maps, stddev and reconstruction-error graphs, "
+                "grids, traversal GIFs, ground-truth plots, training curves).")
+    p.add_argument("--checkpoint_dir", default="checkpoints",
+                   help="folder holding run directories, at any depth (default: checkpoints)")
+    p.add_argument("--figure_dir", default="figures", help="output folder (default: figures)")
+    p.add_argument("--heat_map_start", default="sample", choices=HEAT_MAP_STARTS,
+                   help="code the heat maps sweep: frame 0's sampled z (the original) or its "
+                        "posterior mean (default: sample)")
+    return p
+
+
+def main(argv=None, print_fn=None):
+    from vae_tf.config import ConfigError
+
+    args = parser().parse_args(argv)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
+    try:
+        make_figures(args.checkpoint_dir, args.figure_dir, args.heat_map_start,
+                     print_fn=print_fn or (lambda line: print(line, flush=True)))
+    except ConfigError as e:
+        fail(str(e))
+
+
+if __name__ == "__main__":
+    main()

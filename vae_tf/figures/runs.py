@@ -1,0 +1,147 @@
+"""The runs under a checkpoint folder: find them, name them, restore their models.
+
+A run is a folder holding ``config.json`` and a checkpoint (the ``checkpoint`` state file that
+``tf.train.CheckpointManager`` writes, naming ``ckpt-<step>`` files that exist). Finding runs
+needs neither TensorFlow nor the checkpoints' contents, so a wrong folder fails at once; only
+:func:`restore` imports TensorFlow.
+"""
+
+import dataclasses
+import os
+import re
+
+import numpy as np
+
+from vae_tf.config import ConfigError, TrainConfig
+from vae_tf.training.run_dir import CONFIG_FILE, load_config
+
+CHECKPOINT_STATE = "checkpoint"
+# Images per encoder / decoder call.
+BATCH = 1024
+
+
+@dataclasses.dataclass(frozen=True)
+class Run:
+    """A run directory: ``path``, its ``config``, its ``name`` for figure files, and the
+    prefixes of its kept checkpoints (oldest first, the latest last)."""
+
+    path: str
+    config: TrainConfig
+    name: str
+    checkpoints: tuple
+
+    @property
+    def latest_checkpoint(self):
+        return self.checkpoints[-1]
+
+
+def checkpoint_prefixes(run_dir):
+    """Prefixes of the checkpoints that ``run_dir``'s state file lists and whose index files
+    exist, oldest first with the latest last; empty if none."""
+    path = os.path.join(run_dir, CHECKPOINT_STATE)
+    if not os.path.isfile(path):
+        return ()
+    with open(path) as f:
+        text = f.read()
+    listed = re.findall(r'^all_model_checkpoint_paths:\s*"(.*)"\s*$', text, re.M)
+    latest = re.findall(r'^model_checkpoint_path:\s*"(.*)"\s*$', text, re.M)
+    prefixes = []
+    for name in [*listed, *latest]:
+        # Relative names lie in the run directory; absolute ones may predate a move.
+        for prefix in (os.path.join(run_dir, name), os.path.join(run_dir, os.path.basename(name))):
+            if os.path.isfile(prefix + ".index"):
+                if prefix in prefixes:
+                    prefixes.remove(prefix)
+                prefixes.append(prefix)
+                break
+    return tuple(prefixes)
+
+
+def short_name(config):
+    """The run directory's name after the ``--train_dir`` prefix, as the original names its
+    figures: ``model_conv_num_balls_1_beta_0.1`` (other data sets:
+    ``dataset_<name>_model_<m>_beta_<b>``; other objectives add ``_objective_<o>``)."""
+    return config.run_dir[len(config.train_dir):].lstrip("_/")
+
+
+def find_runs(checkpoint_dir, print_fn=print):
+    """The runs under ``checkpoint_dir`` (at any depth), in sorted path order.
+
+    A folder with ``config.json`` but no checkpoint, or with a config this version cannot read,
+    is left out with one line saying so. Raises ConfigError naming ``--checkpoint_dir`` when the
+    folder does not exist or holds no run.
+    """
+    if not os.path.isdir(checkpoint_dir):
+        raise ConfigError("checkpoint_dir", f"{checkpoint_dir} is not a directory")
+    found = []
+    for folder, subfolders, files in os.walk(checkpoint_dir):
+        subfolders.sort()
+        if CONFIG_FILE not in files:
+            continue
+        try:
+            config = load_config(folder)
+        except ConfigError as e:
+            print_fn(f"skipped {folder}: its {CONFIG_FILE} is unusable ({e})")
+            continue
+        prefixes = checkpoint_prefixes(folder)
+        if not prefixes:
+            print_fn(f"skipped {folder}: no checkpoint (train it first)")
+            continue
+        found.append((folder, config, prefixes))
+    if not found:
+        raise ConfigError("checkpoint_dir", f"{checkpoint_dir} holds no run (a folder with "
+                          f"{CONFIG_FILE} and a checkpoint); train one with main.py first")
+    names = [short_name(config) for _, config, _ in found]
+    runs = []
+    for (folder, config, prefixes), name in zip(found, names):
+        if names.count(name) > 1 or not name:
+            # Two runs of the same settings under different --train_dir prefixes.
+            name = os.path.relpath(folder, checkpoint_dir).replace(os.sep, "_")
+        runs.append(Run(folder, config, name, prefixes))
+    return runs
+
+
+def restore(run, checkpoint=None):
+    """The VAE of ``run`` with the weights of ``checkpoint`` (a prefix; default the latest)."""
+    from vae_tf.training.build import build_vae
+
+    vae = build_vae(run.config)
+    load(vae, run, checkpoint)
+    return vae
+
+
+def load(vae, run, checkpoint=None):
+    """Put the weights of ``checkpoint`` (default the latest) of ``run`` into ``vae``; returns
+    the checkpoint's step."""
+    from vae_tf.training.build import checkpoint_manager
+
+    manager = checkpoint_manager(vae, run.path)
+    manager.checkpoint.restore(checkpoint or run.latest_checkpoint).expect_partial()
+    return int(vae.optimizer.iterations)
+
+
+def encode(vae, images):
+    """Posterior ``(mean, logvar)`` of ``images`` as float32 numpy arrays ``[N, d]``."""
+    parts = [vae.encode(np.asarray(images[i:i + BATCH], np.float32), training=False)
+             for i in range(0, len(images), BATCH)]
+    return (np.concatenate([np.asarray(p[0]) for p in parts]),
+            np.concatenate([np.asarray(p[1]) for p in parts]))
+
+
+def decode(vae, codes):
+    """Decoded images ``[N, H, W, C]`` of ``codes``: Bernoulli means, the logits' sigmoid."""
+    return np.exp(-np.logaddexp(0.0, -decode_logits(vae, codes)))  # stable sigmoid
+
+
+def decode_logits(vae, codes):
+    """Decoder logits of ``codes`` as a float32 numpy array ``[N, H, W, C]``."""
+    return np.concatenate([np.asarray(vae.decode(np.asarray(codes[i:i + BATCH], np.float32),
+                                                 training=False))
+                           for i in range(0, len(codes), BATCH)])
+
+
+def sample(mean, logvar, rng):
+    """``mean + σ ε`` with ``ε`` from the numpy generator ``rng`` (repeatable, unlike the
+    model's own sampling layer, whose noise stream advances with every call)."""
+    eps = rng.standard_normal(np.shape(mean)).astype(np.float32)
+    return (mean + np.exp(0.5 * logvar) * eps).astype(np.float32)
