@@ -10,6 +10,7 @@ latest checkpoint with the disentanglement metrics (``eval.json`` in its run dir
 """
 
 import dataclasses
+import json
 import os
 import signal
 import sys
@@ -23,7 +24,7 @@ from vae_tf.figures import HEAT_MAP_STARTS
 
 FLAGS = flags.FLAGS
 EXIT_USAGE = 2
-MODES = ("train", "eval", "figures")
+MODES = ("train", "eval", "figures", "config")
 # Settings --mode=eval takes from the command line rather than from the run's config.json.
 EVAL_OVERRIDES = ("data_dir", "manual_dir", "metrics", "metric_points")
 
@@ -34,7 +35,8 @@ def define_flags():
     flags.DEFINE_enum("mode", "train", MODES, "train: train (or resume) the run; eval: score "
                       "its latest checkpoint (held-out loss and disentanglement metrics) into "
                       "<run directory>/eval.json; figures: write every figure the runs under "
-                      "--checkpoint_dir allow into --figure_dir.")
+                      "--checkpoint_dir allow into --figure_dir; config: print the run's resolved "
+                      "settings and run directory as JSON (for scripts such as run.sh).")
     flags.DEFINE_string("run_dir", "", "--mode=eval: the run directory to evaluate (its "
                         "config.json replaces the training flags).")
     flags.DEFINE_string("checkpoint_dir", "checkpoints", "--mode=figures: folder holding the "
@@ -174,6 +176,9 @@ def main(argv):
         return make_figures()
     try:
         config = eval_config() if FLAGS.mode == "eval" else config_from_flags()
+        if FLAGS.mode == "config":
+            print(json.dumps({**config.to_dict(), "run_dir": config.run_dir}, sort_keys=True))
+            return
         if config.dataset in tfds_sources.DATASETS:
             tfds_sources.check_available(config.dataset, config.data_dir or None,
                                          config.manual_dir or None)

@@ -108,8 +108,8 @@ def evaluate_run(config, print_fn=print):
     if ground_truth is None:
         print_fn(no_factors_message(config.dataset))
     else:
-        print_fn(f"metrics ({'standard sizes' if not config.metric_points else f'{config.metric_points} points'}, "
-                 f"representation: {REPRESENTATION}):")
+        sizes = f"{config.metric_points} points" if config.metric_points else "standard sizes"
+        print_fn(f"metrics ({sizes}, representation: {REPRESENTATION}):")
         record.update(score_model(vae, ground_truth, config.metric_names, config.metric_points,
                                   print_fn=print_fn))
     write_record(run_dir, record)

@@ -1,0 +1,95 @@
+"""run.sh / python -m vae_tf.grid: dry runs, a tiny grid end to end (twice), failures, results."""
+
+import os
+import subprocess
+
+import pytest
+
+from test_main import ROOT
+from vae_tf.grid.__main__ import main
+from vae_tf.grid.experiments import GridError, normalise_flags, read_grid
+
+TINY = ["--model=all_conv", "--hidden_size=1", "--batch_size=32", "--log_every=10"]
+
+
+def run_sh(*args):
+    return subprocess.run([os.path.join(ROOT, "run.sh"), *args], capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_dry_run_prints_the_18_original_commands():
+    result = run_sh("--dry-run")
+    assert result.returncode == 0, result.stderr
+    per_model = {"conv": "", "all_conv": " --hidden_size=1",
+                 "fully_connected": " --hidden_size=10 --lr=.00005 --weight_init=.01"}
+    expected = {f"python main.py --model={model} --num_balls={balls} --beta={beta}{extra}"
+                for model, extra in per_model.items() for balls in (1, 2)
+                for beta in ("0.1", "0.5", "1.0")}
+    lines = result.stdout.splitlines()
+    assert len(lines) == 18 and set(lines) == expected
+
+
+def test_passed_flags_reach_every_run_and_come_last():
+    result = run_sh("--dry-run", "--grid", "flags/dsprites.grid", "--max_step", "300")
+    lines = result.stdout.splitlines()
+    assert len(lines) == 5 and all(line.endswith(" --max_step=300") for line in lines)
+    assert normalise_flags(["--max_step", "300", "--friction", "--beta=1"]) == [
+        "--max_step=300", "--friction", "--beta=1"]
+    with pytest.raises(GridError, match="unexpected argument '300'"):
+        normalise_flags(["300"])
+
+
+def test_grid_files_skip_comments_and_blank_lines(tmp_path):
+    path = tmp_path / "g.grid"
+    path.write_text("# two runs\n--beta=1  # the first\n\n--beta=2\n")
+    assert read_grid(str(path)) == [["--beta=1"], ["--beta=2"]]
+    path.write_text("# nothing\n")
+    with pytest.raises(GridError, match="lists no experiment"):
+        read_grid(str(path))
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--parallel", "0"], "--parallel: "),
+    (["--grid", "flags/no_such.grid"], "--grid: cannot read"),
+    (["--dry-run", "stray"], "unexpected argument 'stray'"),
+])
+def test_bad_options_exit_2_with_one_line(args, message):
+    result = run_sh(*args)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    line, = result.stderr.strip().splitlines()
+    assert line.startswith("run.sh: error: ") and message in line
+
+
+def test_tiny_grid_runs_resumes_and_reports_failures(tmp_path):
+    """Two runs and one with a bad flag: the good ones finish, the bad one is named, the exit
+    code is 1; a second pass trains nothing; results.md has one row per run."""
+    grid = tmp_path / "tiny.grid"
+    grid.write_text("--beta=0.1\n--beta=0.5\n--beta=0.5 --keep_prob=7\n")
+    args = ["--grid", str(grid), "--figure_dir", str(tmp_path / "figures"), "--parallel", "2",
+            *TINY, "--max_step", "20", "--metrics=mig", "--metric_points=200",
+            f"--train_dir={tmp_path}/run"]
+    lines = []
+    assert main(args, print_fn=lines.append) == 1
+    run_dirs = [f"{tmp_path}/run_model_all_conv_num_balls_1_beta_{b}" for b in ("0.1", "0.5")]
+    for run_dir in run_dirs:
+        assert os.path.exists(os.path.join(run_dir, "eval.json"))
+        with open(os.path.join(run_dir, "run.log")) as f:
+            log = f.read()
+        assert log.count("$ python main.py") == 2 and "held-out reconstruction" in log
+    assert "2 finished, 0 skipped, 1 failed" in lines
+    failed = [line for line in lines if line.startswith("failed: ")]
+    assert len(failed) == 1 and "--keep_prob" in failed[0]
+    assert any(line.startswith("figures of ") and "(done;" in line for line in lines)
+    assert (tmp_path / "figures" / "heat_map_model_all_conv_num_balls_1_beta_0.1.png").exists()
+
+    with open(tmp_path / "figures" / "results.md") as f:
+        rows = [line for line in f if line.startswith("| ") and "---" not in line][1:]
+    assert len(rows) == 3
+    assert rows[0].split(" | ")[5] == "20" and rows[2].rstrip(" |\n").endswith("failed")
+
+    lines.clear()
+    assert main(args, print_fn=lines.append) == 1
+    assert "0 finished, 2 skipped, 1 failed" in lines
+    for run_dir in run_dirs:
+        with open(os.path.join(run_dir, "run.log")) as f:
+            assert f.read().count("$ python main.py") == 2  # nothing ran again

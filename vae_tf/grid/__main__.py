@@ -1,0 +1,93 @@
+"""``./run.sh [--dry-run] [--parallel N] [--grid FILE] [--figure_dir DIR] [main.py flags ...]``
+
+Trains and evaluates every experiment of a grid file (default ``flags/balls.grid``, the
+original 18 runs), then writes the figures of their runs and ``<figure_dir>/results.md``.
+main.py flags after the options go to every run (``--max_step 300``). Finished runs are
+skipped; unfinished ones resume. Exit code 1 if any run failed, 2 for bad options.
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+
+from vae_tf.grid.experiments import GridError, display, main_command, normalise_flags, read_grid
+from vae_tf.grid.results import write_results
+from vae_tf.grid.runner import run_grid
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        fail(message)
+
+
+def fail(message):
+    print(f"run.sh: error: {message}", file=sys.stderr)
+    sys.exit(USAGE)
+
+
+def parser():
+    p = _Parser(prog="run.sh", description=__doc__.splitlines()[0])
+    p.add_argument("--dry-run", action="store_true", help="print the training commands only")
+    p.add_argument("--parallel", type=int, default=1, help="runs at once (default 1)")
+    p.add_argument("--grid", default=os.path.join("flags", "balls.grid"),
+                   help="grid file: one line of main.py flags per experiment")
+    p.add_argument("--figure_dir", default="figures", help="where figures and results.md go")
+    return p
+
+
+def make_figures(outcomes, figure_dir, print_fn):
+    """Figures of the runs that exist, through ``python -m vae_tf.figures``."""
+    run_dirs = [o.settings["run_dir"] for o in outcomes
+                if o.settings and os.path.isdir(o.settings["run_dir"])]
+    if not run_dirs:
+        print_fn("figures: no run directory to draw from")
+        return
+    checkpoint_dir = os.path.commonpath([os.path.dirname(d) for d in run_dirs])
+    log = os.path.join(figure_dir, "figures.log")
+    os.makedirs(figure_dir, exist_ok=True)
+    with open(log, "w") as out:
+        code = subprocess.run([sys.executable, "-m", "vae_tf.figures",
+                               f"--checkpoint_dir={checkpoint_dir}",
+                               f"--figure_dir={figure_dir}"], stdout=out,
+                              stderr=subprocess.STDOUT, cwd=ROOT).returncode
+    print_fn(f"figures of {checkpoint_dir} in {figure_dir} "
+             f"({'done' if code == 0 else f'FAILED with code {code}'}; log: {log})")
+    return code
+
+
+def main(argv=None, print_fn=None):
+    print_fn = print_fn or (lambda line: print(line, flush=True))
+    args, rest = parser().parse_known_args(argv)
+    try:
+        passed = normalise_flags(rest)
+        grid = os.path.join(ROOT, args.grid) if not os.path.isabs(args.grid) else args.grid
+        experiments = [flags + passed for flags in read_grid(grid)]
+        if args.parallel < 1:
+            raise GridError(f"--parallel: expected an integer >= 1, got {args.parallel}")
+    except GridError as e:
+        fail(str(e))
+    if args.dry_run:
+        for flags in experiments:
+            print_fn(display(main_command(ROOT, flags)))
+        return 0
+    figure_dir = os.path.join(ROOT, args.figure_dir)
+    print_fn(f"{len(experiments)} runs from {args.grid}, {args.parallel} at a time; each run "
+             "logs to run.log in its run directory")
+    outcomes = run_grid(ROOT, experiments, args.parallel, print_fn)
+    figures_code = make_figures(outcomes, figure_dir, print_fn)
+    print_fn(f"results: {write_results(outcomes, os.path.join(figure_dir, 'results.md'))}")
+    failed = [o for o in outcomes if o.status == "failed"]
+    counts = {s: sum(o.status == s for o in outcomes) for s in ("finished", "skipped", "failed")}
+    print_fn(", ".join(f"{n} {s}" for s, n in counts.items()))
+    for outcome in failed:
+        print_fn(f"failed: {outcome.name}: {outcome.message}"
+                 + (f" (log: {outcome.log})" if outcome.log else ""))
+    return 1 if failed or figures_code else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
