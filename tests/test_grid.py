@@ -48,8 +48,17 @@ def test_grid_files_skip_comments_and_blank_lines(tmp_path):
         read_grid(str(path))
 
 
+def test_shards_split_the_grid_into_disjoint_parts():
+    shards = [run_sh("--dry-run", "--shard", f"{i}/3").stdout.splitlines() for i in range(3)]
+    everything = run_sh("--dry-run").stdout.splitlines()
+    assert [len(lines) for lines in shards] == [6, 6, 6]
+    assert sorted(sum(shards, [])) == sorted(everything) and len(set(everything)) == 18
+
+
 @pytest.mark.parametrize("args, message", [
     (["--parallel", "0"], "--parallel: "),
+    (["--shard", "3/3"], "--shard: "),
+    (["--shard", "a/b"], "--shard: "),
     (["--grid", "flags/no_such.grid"], "--grid: cannot read"),
     (["--dry-run", "stray"], "unexpected argument 'stray'"),
 ])
@@ -93,3 +102,20 @@ def test_tiny_grid_runs_resumes_and_reports_failures(tmp_path):
     for run_dir in run_dirs:
         with open(os.path.join(run_dir, "run.log")) as f:
             assert f.read().count("$ python main.py") == 2  # nothing ran again
+
+
+def test_shards_merge_into_one_results_table(tmp_path):
+    grid = tmp_path / "two.grid"
+    grid.write_text("--beta=0.1\n--beta=0.5\n")
+    args = ["--grid", str(grid), "--figure_dir", str(tmp_path / "figures"), *TINY,
+            "--max_step=10", "--metrics=mig", "--metric_points=200", f"--train_dir={tmp_path}/r"]
+
+    def statuses():
+        with open(tmp_path / "figures" / "results.md") as f:
+            rows = [line for line in f if line.startswith("| ") and "---" not in line][1:]
+        return [row.rstrip(" |\n").rsplit(" | ", 1)[1] for row in rows]
+
+    assert main([*args, "--shard", "1/2"], print_fn=lambda line: None) == 0
+    assert statuses() == ["pending", "finished"]
+    assert main([*args, "--shard", "0/2"], print_fn=lambda line: None) == 0
+    assert statuses() == ["finished", "finished"]

@@ -1,9 +1,11 @@
-"""``./run.sh [--dry-run] [--parallel N] [--grid FILE] [--figure_dir DIR] [main.py flags ...]``
+"""``./run.sh [--dry-run] [--parallel N] [--grid FILE] [--shard I/N] [--figure_dir DIR] [flags]``
 
 Trains and evaluates every experiment of a grid file (default ``flags/balls.grid``, the
 original 18 runs), then writes the figures of their runs and ``<figure_dir>/results.md``.
 main.py flags after the options go to every run (``--max_step 300``). Finished runs are
-skipped; unfinished ones resume. Exit code 1 if any run failed, 2 for bad options.
+skipped; unfinished ones resume. ``--shard I/N`` runs the I-th of N disjoint slices; the
+figures and results.md then cover every run of the grid that exists. Exit code 1 if any run
+failed, 2 for bad options.
 """
 
 import argparse
@@ -11,9 +13,10 @@ import os
 import subprocess
 import sys
 
-from vae_tf.grid.experiments import GridError, display, main_command, normalise_flags, read_grid
+from vae_tf.grid.experiments import (GridError, display, in_shard, main_command,
+                                     normalise_flags, parse_shard, read_grid)
 from vae_tf.grid.results import write_results
-from vae_tf.grid.runner import run_grid
+from vae_tf.grid.runner import run_grid, survey
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 USAGE = 2
@@ -35,6 +38,8 @@ def parser():
     p.add_argument("--parallel", type=int, default=1, help="runs at once (default 1)")
     p.add_argument("--grid", default=os.path.join("flags", "balls.grid"),
                    help="grid file: one line of main.py flags per experiment")
+    p.add_argument("--shard", default="0/1", help="I/N: run the I-th of N disjoint slices "
+                   "of the grid (default 0/1: all of it)")
     p.add_argument("--figure_dir", default="figures", help="where figures and results.md go")
     return p
 
@@ -66,22 +71,29 @@ def main(argv=None, print_fn=None):
         passed = normalise_flags(rest)
         grid = os.path.join(ROOT, args.grid) if not os.path.isabs(args.grid) else args.grid
         experiments = [flags + passed for flags in read_grid(grid)]
+        shard = parse_shard(args.shard)
         if args.parallel < 1:
             raise GridError(f"--parallel: expected an integer >= 1, got {args.parallel}")
     except GridError as e:
         fail(str(e))
+    mine = [i for i in range(len(experiments)) if in_shard(i, shard)]
     if args.dry_run:
-        for flags in experiments:
-            print_fn(display(main_command(ROOT, flags)))
+        for i in mine:
+            print_fn(display(main_command(ROOT, experiments[i])))
         return 0
     figure_dir = os.path.join(ROOT, args.figure_dir)
-    print_fn(f"{len(experiments)} runs from {args.grid}, {args.parallel} at a time; each run "
+    part = f" (shard {args.shard}: {len(mine)} of {len(experiments)})" if shard[1] > 1 else ""
+    print_fn(f"{len(mine)} runs from {args.grid}{part}, {args.parallel} at a time; each run "
              "logs to run.log in its run directory")
-    outcomes = run_grid(ROOT, experiments, args.parallel, print_fn)
+    ran = dict(zip(mine, run_grid(ROOT, [experiments[i] for i in mine], args.parallel,
+                                  print_fn)))
+    outcomes = [ran[i] if i in ran else survey(ROOT, flags)
+                for i, flags in enumerate(experiments)]
     figures_code = make_figures(outcomes, figure_dir, print_fn)
     print_fn(f"results: {write_results(outcomes, os.path.join(figure_dir, 'results.md'))}")
-    failed = [o for o in outcomes if o.status == "failed"]
-    counts = {s: sum(o.status == s for o in outcomes) for s in ("finished", "skipped", "failed")}
+    failed = [o for o in ran.values() if o.status == "failed"]
+    counts = {s: sum(o.status == s for o in ran.values())
+              for s in ("finished", "skipped", "failed")}
     print_fn(", ".join(f"{n} {s}" for s, n in counts.items()))
     for outcome in failed:
         print_fn(f"failed: {outcome.name}: {outcome.message}"

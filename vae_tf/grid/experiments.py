@@ -3,6 +3,8 @@
 A grid file (``flags/*.grid``) holds one experiment per line: the main.py flags of one run
 (``--flagfile=`` included); ``#`` starts a comment. Flags given to run.sh after the grid's own
 options pass through to every experiment and come last, so they win (``--max_step 300``).
+``--shard I/N`` keeps every N-th experiment from the I-th: N machines sharing a file system (or
+the N jobs of a cluster array) split a grid into disjoint parts.
 """
 
 import json
@@ -28,6 +30,24 @@ def read_grid(path):
     if not experiments:
         raise GridError(f"--grid: {path} lists no experiment (one line of main.py flags each)")
     return experiments
+
+
+def parse_shard(text):
+    """``"I/N"`` -> ``(I, N)`` with ``0 <= I < N``."""
+    try:
+        index, count = (int(part) for part in text.split("/"))
+    except ValueError:
+        index = count = -1
+    if not 0 <= index < count:
+        raise GridError(f"--shard: expected I/N with 0 <= I < N (e.g. 0/3), got {text!r}")
+    return index, count
+
+
+def in_shard(position, shard):
+    """Whether the experiment at ``position`` of its grid belongs to ``shard`` ``(I, N)``:
+    round robin, so every shard gets a mix of models and sizes."""
+    index, count = shard
+    return position % count == index
 
 
 def normalise_flags(args):

@@ -23,7 +23,8 @@ EVAL_FILE = "eval.json"
 
 @dataclasses.dataclass
 class Outcome:
-    """What happened to one experiment: ``status`` is ``finished``, ``skipped`` or ``failed``."""
+    """What happened to one experiment: ``status`` is ``finished``, ``skipped``, ``failed`` or
+    ``pending`` (another shard's, not finished yet)."""
 
     flags: list
     status: str
@@ -97,6 +98,17 @@ def run_experiment(root, flags):
                 return Outcome(flags, "failed", settings, f"{mode} exited with code {code}",
                                log, time.perf_counter() - start)
     return Outcome(flags, "finished", settings, log=log, seconds=time.perf_counter() - start)
+
+
+def survey(root, flags):
+    """The state of an experiment another shard runs: ``finished`` or ``pending``."""
+    try:
+        settings = resolve(root, flags)
+    except GridError as e:
+        return Outcome(flags, "failed", message=str(e))
+    run_dir = settings["run_dir"] = os.path.normpath(os.path.join(root, settings["run_dir"]))
+    done = is_finished(run_dir, settings["max_step"])
+    return Outcome(flags, "finished" if done else "pending", settings, "another shard's run")
 
 
 def _describe(outcome):
