@@ -16,7 +16,7 @@ import sys
 from vae_tf.grid.experiments import (GridError, display, in_shard, main_command,
                                      normalise_flags, parse_shard, read_grid)
 from vae_tf.grid.results import write_results
-from vae_tf.grid.runner import run_grid, survey
+from vae_tf.grid.runner import run_experiment, run_grid
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 USAGE = 2
@@ -87,7 +87,7 @@ def main(argv=None, print_fn=None):
              "logs to run.log in its run directory")
     ran = dict(zip(mine, run_grid(ROOT, [experiments[i] for i in mine], args.parallel,
                                   print_fn)))
-    outcomes = [ran[i] if i in ran else survey(ROOT, flags)
+    outcomes = [ran[i] if i in ran else run_experiment(ROOT, flags, run=False)
                 for i, flags in enumerate(experiments)]
     figures_code = make_figures(outcomes, figure_dir, print_fn)
     print_fn(f"results: {write_results(outcomes, os.path.join(figure_dir, 'results.md'))}")

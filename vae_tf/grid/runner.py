@@ -73,15 +73,18 @@ def _add_seconds(run_dir, phase, seconds):
         json.dump(times, f, indent=2, sort_keys=True)
 
 
-def run_experiment(root, flags):
-    """Train and evaluate one experiment unless it is finished; never raises for a bad run."""
+def run_experiment(root, flags, run=True):
+    """Train and evaluate one experiment unless it is finished; never raises for a bad run.
+    ``run=False`` only looks (another shard's run): ``finished`` or ``pending``."""
     try:
         settings = resolve(root, flags)
     except GridError as e:
         return Outcome(flags, "failed", message=str(e))
     run_dir = settings["run_dir"] = os.path.normpath(os.path.join(root, settings["run_dir"]))
     if is_finished(run_dir, settings["max_step"]):
-        return Outcome(flags, "skipped", settings, "finished before")
+        return Outcome(flags, "skipped" if run else "finished", settings, "finished before")
+    if not run:
+        return Outcome(flags, "pending", settings, "another shard's run")
     os.makedirs(run_dir, exist_ok=True)
     log = os.path.join(run_dir, LOG_FILE)
     start = time.perf_counter()
@@ -98,17 +101,6 @@ def run_experiment(root, flags):
                 return Outcome(flags, "failed", settings, f"{mode} exited with code {code}",
                                log, time.perf_counter() - start)
     return Outcome(flags, "finished", settings, log=log, seconds=time.perf_counter() - start)
-
-
-def survey(root, flags):
-    """The state of an experiment another shard runs: ``finished`` or ``pending``."""
-    try:
-        settings = resolve(root, flags)
-    except GridError as e:
-        return Outcome(flags, "failed", message=str(e))
-    run_dir = settings["run_dir"] = os.path.normpath(os.path.join(root, settings["run_dir"]))
-    done = is_finished(run_dir, settings["max_step"])
-    return Outcome(flags, "finished" if done else "pending", settings, "another shard's run")
 
 
 def _describe(outcome):
