@@ -8,8 +8,6 @@ default 32 bins a bin is 0.2375 box units (0.76 pixels at resolution 32). Balls 
 then clips at 1), as every factor combination must have an observation.
 """
 
-import numpy as np
-
 from vae_tf.data.balls import BOX, RADIUS, check_num_balls, render
 from vae_tf.data.ground_truth import GroundTruthData
 

@@ -5,28 +5,16 @@ A missing or empty checkpoint folder, or bad arguments, end with one line
 ``vae_tf.figures: error: ...`` and exit code 2, before TensorFlow is imported.
 """
 
-import argparse
 import os
-import sys
 
+from vae_tf import cli
 from vae_tf.figures import HEAT_MAP_STARTS, make_figures
 
-EXIT_USAGE = 2
 PROG = "vae_tf.figures"
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):
-        fail(message)
-
-
-def fail(message):
-    print(f"{PROG}: error: {message}", file=sys.stderr)
-    sys.exit(EXIT_USAGE)
-
-
 def parser():
-    p = _Parser(prog=f"python -m {PROG}", description="Write every figure the runs under "
+    p = cli.ArgumentParser(PROG, prog=f"python -m {PROG}", description="Write every figure the runs under "
                 "--checkpoint_dir allow (heat maps, stddev and reconstruction-error graphs, "
                 "grids, traversal GIFs, ground-truth plots, training curves).")
     p.add_argument("--checkpoint_dir", default="checkpoints",
@@ -48,7 +36,7 @@ def main(argv=None, print_fn=None):
         make_figures(args.checkpoint_dir, args.figure_dir, args.heat_map_start,
                      print_fn=print_fn or (lambda line: print(line, flush=True)))
     except ConfigError as e:
-        fail(str(e))
+        cli.fail(PROG, str(e))
 
 
 if __name__ == "__main__":

@@ -8,32 +8,21 @@ figures and results.md then cover every run of the grid that exists. Exit code 1
 failed, 2 for bad options.
 """
 
-import argparse
 import os
 import subprocess
 import sys
 
+from vae_tf import cli
 from vae_tf.grid.experiments import (GridError, display, in_shard, main_command,
                                      normalise_flags, parse_shard, read_grid)
 from vae_tf.grid.results import write_results
 from vae_tf.grid.runner import run_experiment, run_grid
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-USAGE = 2
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):
-        fail(message)
-
-
-def fail(message):
-    print(f"run.sh: error: {message}", file=sys.stderr)
-    sys.exit(USAGE)
 
 
 def parser():
-    p = _Parser(prog="run.sh", description=__doc__.splitlines()[0])
+    p = cli.ArgumentParser("run.sh", prog="run.sh", description=__doc__.splitlines()[0])
     p.add_argument("--dry-run", action="store_true", help="print the training commands only")
     p.add_argument("--parallel", type=int, default=1, help="runs at once (default 1)")
     p.add_argument("--grid", default=os.path.join("flags", "balls.grid"),
@@ -75,7 +64,7 @@ def main(argv=None, print_fn=None):
         if args.parallel < 1:
             raise GridError(f"--parallel: expected an integer >= 1, got {args.parallel}")
     except GridError as e:
-        fail(str(e))
+        cli.fail("run.sh", str(e))
     mine = [i for i in range(len(experiments)) if in_shard(i, shard)]
     if args.dry_run:
         for i in mine:
