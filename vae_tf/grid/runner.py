@@ -14,6 +14,7 @@ import subprocess
 import threading
 import time
 
+from vae_tf.figures.runs import checkpoint_prefixes
 from vae_tf.grid.experiments import GridError, display, main_command, resolve
 
 LOG_FILE = "run.log"
@@ -41,13 +42,9 @@ class Outcome:
 
 
 def latest_step(run_dir):
-    """Step of the run's latest checkpoint (from TensorFlow's ``checkpoint`` index), or None."""
-    try:
-        with open(os.path.join(run_dir, "checkpoint")) as f:
-            first = f.readline()  # model_checkpoint_path: "ckpt-300"
-        return int(first.rsplit("-", 1)[1].strip().strip('"'))
-    except (OSError, IndexError, ValueError):
-        return None
+    """Step of the run's latest checkpoint (``ckpt-<step>``, whose files exist), or None."""
+    prefixes = checkpoint_prefixes(run_dir)
+    return int(prefixes[-1].rsplit("-", 1)[1]) if prefixes else None
 
 
 def read_json(path, default=None):
