@@ -41,15 +41,21 @@ def scaled_sizes(name, num_points):
     return {key: max(2, value * num_points // sizes["num_train"]) for key, value in sizes.items()}
 
 
+def sizes(name, num_points=None):
+    """Metric ``name``'s size keywords: the standard ones (``num_points`` None or 0), or
+    :func:`scaled_sizes` to ``num_points``."""
+    return scaled_sizes(name, num_points) if num_points else dict(STANDARD_SIZES[name])
+
+
 def compute_metric(name, ground_truth_data, representation_function, random_state,
                    num_points=None):
     """Scores of metric ``name`` at the standard sizes, or scaled to ``num_points``."""
-    sizes = STANDARD_SIZES[name] if num_points is None else scaled_sizes(name, num_points)
-    return METRICS[name](ground_truth_data, representation_function, random_state, **sizes)
+    return METRICS[name](ground_truth_data, representation_function, random_state,
+                         **sizes(name, num_points))
 
 
 __all__ = ["METRICS", "STANDARD_SIZES", "beta_vae_score", "completeness", "compute_dci",
            "compute_metric", "compute_mig", "compute_sap", "dci", "discretize",
            "disentanglement", "entropies", "factor_vae_score", "importance_matrix", "mig",
            "mutual_info", "mutual_info_matrix", "sample_codes", "sap", "sap_score_matrix",
-           "scaled_sizes"]
+           "scaled_sizes", "sizes"]

@@ -32,9 +32,7 @@ def representation_function(vae):
 
 def metric_sizes(names, metric_points=0):
     """Each metric's sample sizes: the standard ones, or all scaled to ``metric_points``."""
-    if metric_points:
-        return {name: metrics.scaled_sizes(name, metric_points) for name in names}
-    return {name: dict(metrics.STANDARD_SIZES[name]) for name in names}
+    return {name: metrics.sizes(name, metric_points) for name in names}
 
 
 def score(ground_truth_data, representation, names, sizes, seed=0, print_fn=print):
