@@ -18,7 +18,8 @@ import sys
 from absl import app, flags, logging
 
 from vae_tf.config import (BATCH_MODES, DATASETS, JIT_CHOICES, METRIC_NAMES, MODELS, OBJECTIVES,
-                           RECONSTRUCTION_LOSSES, ConfigError, TrainConfig)
+                           PRECISIONS, RECONSTRUCTION_LOSSES, STRATEGIES, ConfigError,
+                           TrainConfig)
 from vae_tf.data import tfds_sources
 from vae_tf.figures import HEAT_MAP_STARTS
 
@@ -95,6 +96,13 @@ def define_flags():
     flags.DEFINE_integer("save_every", d.save_every, "Steps between checkpoints (and evals).")
     flags.DEFINE_enum("jit_compile", d.jit_compile, JIT_CHOICES, "XLA for the train step; "
                       "auto = the faster setting measured for the model.")
+    flags.DEFINE_enum("strategy", d.strategy, STRATEGIES, "tf.distribute strategy: auto = "
+                      "mirrored when more than one GPU is visible, else one device; one_device; "
+                      "mirrored = one replica per GPU; multi_worker = the cluster in TF_CONFIG "
+                      "(README, \"Several GPUs and machines\").")
+    flags.DEFINE_enum("mixed_precision", d.mixed_precision, PRECISIONS, "Keras precision "
+                      "policy: layers compute in float16 (with loss scaling) or bfloat16, "
+                      "weights and loss sums stay float32; off = float32.")
     flags.DEFINE_integer("eval_every", d.eval_every, "Steps between metric evaluations during "
                          "training (eval.json and TensorBoard metrics/...); 0 = off.")
     flags.DEFINE_list("metrics", list(d.metric_names), "Disentanglement metrics to compute: "

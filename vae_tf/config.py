@@ -17,13 +17,17 @@ OBJECTIVES = ("beta", "annealed", "nonsyn", "factor", "tcvae")
 DEFAULT_GAMMA = {"annealed": 1000.0, "factor": 6.4}
 BATCH_MODES = ("iid", "trajectory")
 JIT_CHOICES = ("auto", "on", "off")
+# tf.distribute strategies (vae_tf.training.distribution.make_strategy) and Keras precision
+# policies a run can train under.
+STRATEGIES = ("auto", "one_device", "mirrored", "multi_worker")
+PRECISIONS = ("off", "mixed_float16", "mixed_bfloat16")
 # Fewest points a scaled-down evaluation may use (the classifiers need a few per class).
 MIN_METRIC_POINTS = 100
 # Disentanglement metrics (vae_tf.metrics), in the order they run and print.
 METRIC_NAMES = ("beta_vae", "factor_vae", "mig", "dci", "sap")
 # Settings that may change when a run is resumed: they do not change what the run learns.
 RESUMABLE_CHANGES = ("max_step", "log_every", "save_every", "jit_compile", "data_dir",
-                     "manual_dir", "eval_every", "metrics", "metric_points")
+                     "manual_dir", "eval_every", "metrics", "metric_points", "strategy")
 
 # The images each data set feeds a model (CelebA: the 64x64 centre crop).
 DATASET_SHAPES = {"balls": (32, 32, 1), "dsprites": (64, 64, 1), "dsprites_rendered": (64, 64, 1),
@@ -117,6 +121,8 @@ class TrainConfig:
     eval_every: int = 0
     metrics: str = ",".join(METRIC_NAMES)
     metric_points: int = 0
+    strategy: str = "auto"
+    mixed_precision: str = "off"
 
     def __post_init__(self):
         if self.hidden_size is None:
@@ -127,7 +133,8 @@ class TrainConfig:
             object.__setattr__(self, "recon_loss", DEFAULT_RECON_LOSS.get(self.dataset, "ce"))
         choices = {"dataset": DATASETS, "model": MODELS, "recon_loss": RECONSTRUCTION_LOSSES,
                    "objective": OBJECTIVES,
-                   "batch_mode": BATCH_MODES, "jit_compile": JIT_CHOICES}
+                   "batch_mode": BATCH_MODES, "jit_compile": JIT_CHOICES,
+                   "strategy": STRATEGIES, "mixed_precision": PRECISIONS}
         for name, allowed in choices.items():
             value = getattr(self, name)
             if value not in allowed:

@@ -69,13 +69,14 @@ def _run_figures(run, figure_dir, heat_map_start, per_cell, measured, print_fn):
     from vae_tf.figures import (curves, gifs, grids, ground_truth_plots, heat_map, runs,
                                 reconstruction_loss, stddev, traversals)
     from vae_tf.figures.plotting import save_png
+    from vae_tf.training.run_dir import checkpoint_step
     from vae_tf.training.train import prior_codes
 
     config, name = run.config, run.name
     folder = os.path.join(figure_dir, name)
     os.makedirs(folder, exist_ok=True)
     vae = runs.restore(run)
-    step = int(vae.optimizer.iterations)
+    step = checkpoint_step(run.latest_checkpoint)
     written = []
 
     if config.dataset != "balls":

@@ -102,22 +102,21 @@ def find_runs(checkpoint_dir, print_fn=print):
 
 
 def restore(run, checkpoint=None):
-    """The VAE of ``run`` with the weights of ``checkpoint`` (a prefix; default the latest)."""
+    """The float32 VAE of ``run`` with the weights of ``checkpoint`` (a prefix; default the
+    latest)."""
     from vae_tf.training.build import build_vae
 
-    vae = build_vae(run.config)
+    vae = build_vae(run.config, precision="off")
     load(vae, run, checkpoint)
     return vae
 
 
 def load(vae, run, checkpoint=None):
-    """Put the weights of ``checkpoint`` (default the latest) of ``run`` into ``vae``; returns
-    the checkpoint's step."""
-    from vae_tf.training.build import checkpoint_manager
+    """Put the encoder and decoder of ``checkpoint`` (default the latest) of ``run`` into
+    ``vae``; returns the checkpoint's step."""
+    from vae_tf.training.build import load_networks
 
-    manager = checkpoint_manager(vae, run.path)
-    manager.checkpoint.restore(checkpoint or run.latest_checkpoint).expect_partial()
-    return int(vae.optimizer.iterations)
+    return load_networks(vae, checkpoint or run.latest_checkpoint)
 
 
 def encode(vae, images):

@@ -15,6 +15,7 @@ import threading
 import time
 
 from vae_tf.figures.runs import checkpoint_prefixes
+from vae_tf.training.run_dir import checkpoint_step
 from vae_tf.grid.experiments import GridError, display, main_command, resolve
 
 LOG_FILE = "run.log"
@@ -44,7 +45,7 @@ class Outcome:
 def latest_step(run_dir):
     """Step of the run's latest checkpoint (``ckpt-<step>``, whose files exist), or None."""
     prefixes = checkpoint_prefixes(run_dir)
-    return int(prefixes[-1].rsplit("-", 1)[1]) if prefixes else None
+    return checkpoint_step(prefixes[-1]) if prefixes else None
 
 
 def read_json(path, default=None):

@@ -3,6 +3,7 @@
 import keras
 import tensorflow as tf
 
+from vae_tf.models.replicas import mean_over_replicas, minimize, step_logs
 from vae_tf.models.sampling import Sampling
 from vae_tf.objectives.terms import gaussian_kl, reconstruction_loss
 
@@ -17,6 +18,11 @@ class VAE(keras.Model):
     update the objective may train its own parts (``objective.update``). ``fit`` reports the loss, the
     reconstruction and KL terms (nats per image for ``ce``), the objective's own scalars and the
     KL of every latent (``kl_00``, ``kl_01``, ...).
+
+    Under a ``tf.distribute`` strategy the step computes the global batch's loss
+    (:mod:`vae_tf.models.replicas`): the per-latent KL the objective sees is the global batch
+    mean. Under a mixed-precision policy the networks compute in float16/bfloat16 while their
+    outputs, the noise, the loss terms and the weights stay float32.
     """
 
     def __init__(self, encoder, decoder, objective, recon_loss="ce", seed=None, **kwargs):
@@ -41,12 +47,12 @@ class VAE(keras.Model):
                 *self.extra_trackers.values(), *self.kl_latent_trackers]
 
     def encode(self, x, training=False):
-        """Posterior parameters ``(mean, logvar)``, each ``[B, d]``."""
-        return self.encoder(x, training=training)
+        """Posterior parameters ``(mean, logvar)``, each ``[B, d]``, in float32."""
+        return tuple(tf.cast(t, tf.float32) for t in self.encoder(x, training=training))
 
     def decode(self, z, training=False):
-        """Bernoulli logits ``[B, H, W, C]``."""
-        return self.decoder(z, training=training)
+        """Bernoulli logits ``[B, H, W, C]`` in float32."""
+        return tf.cast(self.decoder(z, training=training), tf.float32)
 
     def call(self, x, training=False):
         mean, logvar = self.encode(x, training=training)
@@ -56,14 +62,14 @@ class VAE(keras.Model):
     def _loss_terms(self, x, training):
         logits, mean, logvar, z = self(x, training=training)
         recon = tf.reduce_mean(reconstruction_loss(x, logits, self.recon_loss))
-        kl_latent = tf.reduce_mean(gaussian_kl(mean, logvar), axis=0)
+        kl_latent = mean_over_replicas(tf.reduce_mean(gaussian_kl(mean, logvar), axis=0))
         kl = tf.reduce_sum(kl_latent)
         regulariser, extras = self.objective(kl_latent, mean, logvar, z,
                                              self.optimizer.iterations)
         loss = recon + regulariser
         if self.losses:
             loss += tf.add_n(self.losses)
-        return (loss, recon, kl, kl_latent, extras), z
+        return loss, (recon, kl, kl_latent, extras), z
 
     def _record(self, loss, recon, kl, kl_latent, extras):
         self.loss_tracker.update_state(loss)
@@ -73,18 +79,17 @@ class VAE(keras.Model):
             tracker.update_state(extras[name])
         for j, tracker in enumerate(self.kl_latent_trackers):
             tracker.update_state(kl_latent[j])
-        return {m.name: m.result() for m in self.metrics}
+        return step_logs({m.name: m.result() for m in self.metrics})
 
     def train_step(self, data):
         x = data[0] if isinstance(data, (tuple, list)) else data
         step = tf.identity(self.optimizer.iterations)
-        with tf.GradientTape() as tape:
-            terms, z = self._loss_terms(x, training=True)
-        grads = tape.gradient(terms[0], self.trainable_weights)
-        self.optimizer.apply_gradients(zip(grads, self.trainable_weights))
+        loss, terms, z = minimize(self.optimizer, lambda: self._loss_terms(x, training=True),
+                                  self.trainable_weights)
         self.objective.update(self, x, tf.stop_gradient(z), step)
-        return self._record(*terms)
+        return self._record(loss, *terms)
 
     def test_step(self, data):
         x = data[0] if isinstance(data, (tuple, list)) else data
-        return self._record(*self._loss_terms(x, training=False)[0])
+        loss, terms, _ = self._loss_terms(x, training=False)
+        return self._record(loss, *terms)

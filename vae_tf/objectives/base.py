@@ -7,6 +7,16 @@ discriminator, the Non-Synergistic VAE's second step) do it in :meth:`Objective.
 their own optimizers, and hand what must be checkpointed to :meth:`Objective.trackables`.
 """
 
+import keras
+
+
+def loss_scaled(optimizer, vae):
+    """``optimizer`` wrapped in Keras's dynamic loss scaling when ``vae`` computes in float16
+    (the ``mixed_float16`` policy), as ``compile`` wraps the VAE's own optimizer."""
+    if vae.dtype_policy.name == "mixed_float16":
+        return keras.optimizers.LossScaleOptimizer(optimizer)
+    return optimizer
+
 
 class Objective:
     """Base class. Subclasses set ``name`` and ``metric_names`` and implement ``__call__``."""
@@ -17,7 +27,8 @@ class Objective:
 
     def build(self, vae):
         """Create the objective's own networks and optimizers for ``vae`` (called once, by the
-        VAE's constructor, after its encoder and decoder exist)."""
+        VAE's constructor, after its encoder and decoder exist, inside the run's strategy scope
+        and precision policy)."""
 
     def trackables(self):
         """``{name: trackable}`` the run's checkpoint must hold besides the VAE and its
@@ -36,4 +47,6 @@ class Objective:
 
     def update(self, vae, x, z, step):
         """Optional training of the objective's own parts after the VAE's step on batch ``x``
-        (``z``: that step's latent sample, without gradient)."""
+        (``z``: that step's latent sample, without gradient). Take the step with
+        :func:`vae_tf.models.replicas.minimize`, so it is right under a strategy and in mixed
+        precision."""

@@ -3,7 +3,8 @@
 import keras
 import tensorflow as tf
 
-from vae_tf.objectives.base import Objective
+from vae_tf.models.replicas import gather_over_replicas, minimize
+from vae_tf.objectives.base import Objective, loss_scaled
 from vae_tf.objectives.total_correlation import permute_dims
 
 # Gonzalob90's discriminator: 5 x (FC 1000, LeakyReLU 0.01), then 2 logits.
@@ -41,7 +42,8 @@ class FactorVAE(Objective):
     ``TC ≈ mean_b [D(z)_0 − D(z)_1]`` (FactorVAE has β = 1). After every VAE step the
     discriminator takes its own Adam step (β1 0.5, β2 0.9) on ``z`` against ``z`` with every
     dimension permuted across the batch (disentanglement_lib's same-batch variant of the
-    paper's second batch)."""
+    paper's second batch). Under a strategy with several replicas the permutation runs over the
+    global batch, as on one device."""
 
     name = "factor"
     metric_names = ("tc", "disc_loss", "disc_accuracy")
@@ -55,14 +57,18 @@ class FactorVAE(Objective):
 
     def build(self, vae):
         self.discriminator = build_discriminator(vae.latent_dim)
+        self.optimizer = loss_scaled(self.optimizer, vae)
         self.optimizer.build(self.discriminator.trainable_variables)
 
     def trackables(self):
         return {"discriminator": self.discriminator, "discriminator_optimizer": self.optimizer}
 
     def _logits(self, z, step):
+        """Float32 logits of ``z`` and of this replica's rows of the permuted global batch."""
         seed = tf.stack([tf.constant(self.seed, tf.int32), tf.cast(step, tf.int32)])
-        return self.discriminator(z), self.discriminator(permute_dims(z, seed))
+        everything, offset = gather_over_replicas(tf.stop_gradient(z))
+        permuted = permute_dims(everything, seed)[offset:offset + tf.shape(z)[0]]
+        return tuple(tf.cast(self.discriminator(t), tf.float32) for t in (z, permuted))
 
     def __call__(self, kl_latent, mean, logvar, z, step):
         joint, permuted = self._logits(z, step)
@@ -72,7 +78,5 @@ class FactorVAE(Objective):
         return regulariser, {"tc": tc, "disc_loss": loss, "disc_accuracy": accuracy}
 
     def update(self, vae, x, z, step):
-        variables = self.discriminator.trainable_variables
-        with tf.GradientTape() as tape:
-            loss, _ = discriminator_terms(*self._logits(z, step))
-        self.optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        minimize(self.optimizer, lambda: discriminator_terms(*self._logits(z, step)),
+                 self.discriminator.trainable_variables)

@@ -3,7 +3,8 @@
 import keras
 import tensorflow as tf
 
-from vae_tf.objectives.base import Objective
+from vae_tf.models.replicas import mean_over_replicas, minimize
+from vae_tf.objectives.base import Objective, loss_scaled
 from vae_tf.objectives.synergy import synergy_penalty
 from vae_tf.objectives.terms import gaussian_kl
 
@@ -33,6 +34,7 @@ class NonSynergisticVAE(Objective):
 
     def build(self, vae):
         self.variables = vae.encoder.trainable_variables
+        self.optimizer = loss_scaled(self.optimizer, vae)
         self.optimizer.build(self.variables)
 
     def trackables(self):
@@ -44,9 +46,8 @@ class NonSynergisticVAE(Objective):
                 {"synergy": self.alpha * penalty, "subset_size": size})
 
     def update(self, vae, x, z, step):
-        with tf.GradientTape() as tape:
+        def synergy():
             mean, logvar = vae.encode(x, training=True)
-            kl_latent = tf.reduce_mean(gaussian_kl(mean, logvar), axis=0)
-            penalty, _ = synergy_penalty(kl_latent, self.omega)
-            loss = self.alpha * penalty
-        self.optimizer.apply_gradients(zip(tape.gradient(loss, self.variables), self.variables))
+            kl_latent = mean_over_replicas(tf.reduce_mean(gaussian_kl(mean, logvar), axis=0))
+            return self.alpha * synergy_penalty(kl_latent, self.omega)[0]
+        minimize(self.optimizer, synergy, self.variables)

@@ -14,18 +14,18 @@ def gaussian_log_density(x, mean, logvar):
 def total_correlation(z, mean, logvar):
     """Minibatch estimate of ``TC(z) = KL(q(z) || Π_j q(z_j))`` (Chen et al. 2018, sec. 4.1), a scalar.
 
-    ``z``, ``mean``, ``logvar`` are ``[B, d]``; ``z_i`` is a sample of posterior ``i``. The
-    aggregate posterior is estimated from the batch, ``log q(z_i) ≈ logsumexp_k log q(z_i|x_k)
-    − log B``, and likewise per dimension for the marginals ``q(z_ij)``; the result is the batch
+    ``mean``, ``logvar`` are ``[B, d]``, the posteriors of the batch; ``z`` ``[b, d]`` holds
+    samples of some of them (all ``B``, or one replica's rows). The aggregate posterior is
+    estimated from the batch, ``log q(z_i) ≈ logsumexp_k log q(z_i|x_k) − log B``, and likewise per dimension for the marginals ``q(z_ij)``; the result is the batch
     mean of ``log q(z_i) − Σ_j log q(z_ij)``. Chen et al.'s minibatch-weighted sampling also
     subtracts ``log N`` (dataset size) inside each log, which shifts the estimate by the
     constant ``(d−1)·log N``; disentanglement_lib drops both constants, a shift of
     ``(1−d)·log B``. Neither changes gradients; normalising by ``B`` makes independent
     codes estimate ≈ 0.
     """
-    z, mean, logvar = (tf.convert_to_tensor(t, tf.float32) for t in (z, mean, logvar))
-    log_b = tf.math.log(tf.cast(tf.shape(z)[0], tf.float32))
-    # [B (sample i), B (posterior k), d]
+    z, mean, logvar = (tf.cast(t, tf.float32) for t in (z, mean, logvar))
+    log_b = tf.math.log(tf.cast(tf.shape(mean)[0], tf.float32))
+    # [b (sample i), B (posterior k), d]
     log_qz_given_x = gaussian_log_density(z[:, None, :], mean[None], logvar[None])
     log_qz = tf.reduce_logsumexp(tf.reduce_sum(log_qz_given_x, axis=2), axis=1) - log_b
     log_marginals = tf.reduce_logsumexp(log_qz_given_x, axis=1) - log_b

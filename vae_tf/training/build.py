@@ -7,6 +7,8 @@ import tensorflow as tf
 from vae_tf.models import architectures
 from vae_tf.models.vae import VAE
 from vae_tf.objectives import AnnealedVAE, BetaTCVAE, BetaVAE, FactorVAE, NonSynergisticVAE
+from vae_tf.training.distribution import precision_policy
+from vae_tf.training.run_dir import checkpoint_step
 
 # XLA or not, per model, as measured by benchmarks/throughput.py on a 2-core CPU (see README).
 JIT_DEFAULTS = {"fully_connected": True, "conv": False, "all_conv": False, "fc_1200": True,
@@ -14,10 +16,12 @@ JIT_DEFAULTS = {"fully_connected": True, "conv": False, "all_conv": False, "fc_1
 KEEP_CHECKPOINTS = 3
 
 
-def use_jit(config):
-    """Whether the train step is XLA-compiled: ``--jit_compile`` or the per-model default."""
+def use_jit(config, replicas=1):
+    """Whether the train step is XLA-compiled: ``--jit_compile``, or the per-model default on
+    one device (off with several replicas: XLA refuses MirroredStrategy's variables on logical
+    CPU devices, and the defaults were measured on one device)."""
     if config.jit_compile == "auto":
-        return JIT_DEFAULTS[config.model]
+        return JIT_DEFAULTS[config.model] and replicas == 1
     return config.jit_compile == "on"
 
 
@@ -34,19 +38,24 @@ def build_objective(config):
     return BetaVAE(config.beta, config.kl_warmup_steps)
 
 
-def build_vae(config):
-    """The compiled, built VAE (and its optimizer's slots) that ``config`` describes."""
+def build_vae(config, strategy=None, precision=None):
+    """The compiled, built VAE (and its optimizer's slots) that ``config`` describes, its
+    variables (and the objective's) created under ``strategy`` (default: TensorFlow's current
+    one) and its layers under the ``precision`` policy (default ``config.mixed_precision``).
+    Under ``mixed_float16`` ``compile`` wraps the optimizer in Keras's dynamic loss scaling."""
+    strategy = strategy or tf.distribute.get_strategy()
     image_shape = config.image_shape
-    encoder, decoder = architectures.build(
-        config.model, image_shape, config.hidden_size, weight_init=config.weight_init,
-        keep_prob=config.keep_prob, weight_decay=config.weight_decay)
-    objective = build_objective(config)
-    vae = VAE(encoder, decoder, objective, recon_loss=config.recon_loss, seed=config.seed)
-    # epsilon 1e-8: the TF1 Adam default the original trained with (Keras defaults to 1e-7).
-    vae.compile(optimizer=keras.optimizers.Adam(config.lr, epsilon=1e-8),
-                jit_compile=use_jit(config))
-    vae(np.zeros((1,) + tuple(image_shape), np.float32))
-    vae.optimizer.build(vae.trainable_variables)
+    with strategy.scope(), precision_policy(precision or config.mixed_precision):
+        encoder, decoder = architectures.build(
+            config.model, image_shape, config.hidden_size, weight_init=config.weight_init,
+            keep_prob=config.keep_prob, weight_decay=config.weight_decay)
+        objective = build_objective(config)
+        vae = VAE(encoder, decoder, objective, recon_loss=config.recon_loss, seed=config.seed)
+        # epsilon 1e-8: the TF1 Adam default the original trained with (Keras: 1e-7).
+        vae.compile(optimizer=keras.optimizers.Adam(config.lr, epsilon=1e-8),
+                    jit_compile=use_jit(config, strategy.num_replicas_in_sync))
+        vae(np.zeros((1,) + tuple(image_shape), np.float32))
+        vae.optimizer.build(vae.trainable_variables)
     return vae
 
 
@@ -57,3 +66,12 @@ def checkpoint_manager(vae, run_dir):
                                      **vae.objective.trackables())
     return tf.train.CheckpointManager(checkpoint, run_dir, max_to_keep=KEEP_CHECKPOINTS,
                                       checkpoint_name="ckpt")
+
+
+def load_networks(vae, checkpoint):
+    """Load only the encoder and decoder of ``checkpoint`` (a ``.../ckpt-<step>`` prefix) into
+    ``vae``; returns the step. What scoring and figures need, whatever optimizer or precision
+    trained the run: a mixed-precision run loads into a float32 VAE."""
+    networks = tf.train.Checkpoint(encoder=vae.encoder, decoder=vae.decoder)
+    tf.train.Checkpoint(model=networks).restore(checkpoint).expect_partial()
+    return checkpoint_step(checkpoint)

@@ -11,7 +11,7 @@ from vae_tf.figures import traversals
 
 
 def _step(model):
-    return int(model.optimizer.iterations)
+    return int(model.optimizer.iterations.numpy())
 
 
 class CheckpointGuard(keras.callbacks.Callback):

@@ -17,7 +17,7 @@ import tensorflow as tf
 from vae_tf import metrics
 from vae_tf.config import ConfigError
 from vae_tf.data.sources import ground_truth_data, training_data
-from vae_tf.training.build import build_vae, checkpoint_manager
+from vae_tf.training.build import build_vae, load_networks
 from vae_tf.training.run_dir import write_atomically
 
 EVAL_FILE = "eval.json"
@@ -86,19 +86,18 @@ def evaluate_run(config, print_fn=print):
     ConfigError (naming ``--train_dir``) when the run directory holds no checkpoint.
     """
     run_dir = config.run_dir
-    vae = build_vae(config)
-    manager = checkpoint_manager(vae, run_dir)
-    if not manager.latest_checkpoint:
+    checkpoint = tf.train.latest_checkpoint(run_dir)
+    if not checkpoint:
         raise ConfigError("train_dir", f"{run_dir} holds no checkpoint; train the run first "
                                        "(the same flags without --mode=eval)")
-    manager.checkpoint.restore(manager.latest_checkpoint).expect_partial()
-    step = int(vae.optimizer.iterations)
+    vae = build_vae(config, precision="off")
+    step = load_networks(vae, checkpoint)
     ground_truth = ground_truth_data(config, print_fn)
     _, held_out = training_data(config, seed=[config.seed, 0, step], print_fn=print_fn,
                                 ground_truth=ground_truth)
     held_out = vae.evaluate(tf.data.Dataset.from_tensor_slices(held_out)
                             .batch(config.batch_size), verbose=0, return_dict=True)
-    record = {"step": step, "checkpoint": manager.latest_checkpoint,
+    record = {"step": step, "checkpoint": checkpoint,
               "held_out": {key: float(value) for key, value in held_out.items()}}
     print_fn(f"step {step} of {run_dir}: held-out reconstruction "
              f"{record['held_out']['reconstruction']:.2f}, KL {record['held_out']['kl']:.2f} "
@@ -130,7 +129,7 @@ class PeriodicEvaluation(keras.callbacks.Callback):
         self.print_fn = print_fn
 
     def on_train_batch_end(self, batch, logs=None):
-        step = int(self.model.optimizer.iterations)
+        step = int(self.model.optimizer.iterations.numpy())
         if step % self.every:
             return
         self.print_fn(f"metrics at step {step}:")

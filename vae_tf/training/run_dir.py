@@ -11,11 +11,17 @@ FLAGS_FILE = "flags.txt"
 
 
 def write_atomically(path, text):
-    """Write ``text`` to ``path`` through a temporary file, so a kill never leaves half a file."""
-    tmp = path + ".tmp"
+    """Write ``text`` to ``path`` through a temporary file, so a kill never leaves half a file
+    (one per process: the workers of a cluster may write the same file at once)."""
+    tmp = f"{path}.{os.getpid()}.tmp"
     with open(tmp, "w") as f:
         f.write(text)
     os.replace(tmp, path)
+
+
+def checkpoint_step(prefix):
+    """The step of a run's checkpoint ``.../ckpt-<step>`` (checkpoints are numbered by step)."""
+    return int(prefix.rsplit("-", 1)[1])
 
 
 def load_config(run_dir):

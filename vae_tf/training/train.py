@@ -1,18 +1,22 @@
 """Train a VAE on a run's data set, resuming from the run directory's last checkpoint."""
 
-import math
+import shutil
+import tempfile
 
 import keras
 import numpy as np
 import tensorflow as tf
 
+from vae_tf.config import ConfigError
 from vae_tf.data.sources import ground_truth_data, training_data
 from vae_tf.training.build import build_vae, checkpoint_manager, use_jit
 from vae_tf.training.callbacks import CheckpointGuard, Monitor
+from vae_tf.training.distribution import make_strategy
 from vae_tf.training.evaluation import PeriodicEvaluation, no_factors_message
 from vae_tf.training.run_dir import prepare_run_dir
 
 PICTURES = 8
+OPEN_ENDED = 2**31 - 1
 
 
 def prior_codes(seed, latent_dim, num=PICTURES):
@@ -25,25 +29,54 @@ class NonFiniteLossError(RuntimeError):
     """Training met a NaN or Inf loss; the last good checkpoint was kept."""
 
 
+def _replicas(strategy, config):
+    """The number of replicas, which must split ``--batch_size`` evenly."""
+    replicas = strategy.num_replicas_in_sync
+    if config.batch_size % replicas:
+        raise ConfigError("batch_size", f"{config.batch_size} images do not split evenly over "
+                          f"the {replicas} replicas of --strategy={config.strategy}; use a "
+                          f"multiple of {replicas}")
+    return replicas
+
+
 def train(config, overwrite=False, print_fn=print):
     """Train until ``config.max_step``, resuming from the run directory if it holds a run.
 
-    Returns the final evaluation on the held-out frames (``loss``, ``reconstruction``, ``kl``
-    ..., per image) with the ``step`` reached. Raises :class:`NonFiniteLossError` if the loss
-    becomes NaN or Inf; on ``KeyboardInterrupt`` the current step is checkpointed first.
+    Trains under the ``tf.distribute`` strategy that ``config.strategy`` names. In a multi-worker
+    cluster every worker runs this with the same config and a shared run directory; only the
+    chief writes it (the others checkpoint to a temporary folder, as every worker must take part
+    in a save). Returns the final evaluation on the held-out frames (``loss``,
+    ``reconstruction``, ``kl`` ..., per image) with the ``step`` reached. Raises
+    :class:`NonFiniteLossError` if the loss becomes NaN or Inf; on ``KeyboardInterrupt`` the
+    current step is checkpointed first.
     """
-    run_dir = prepare_run_dir(config, overwrite)
+    strategy = make_strategy(config.strategy)  # first: multi_worker sets up TensorFlow's server
+    replicas = _replicas(strategy, config)
+    chief = strategy.extended.should_checkpoint
+    run_dir = prepare_run_dir(config, overwrite and chief)
     keras.utils.set_random_seed(config.seed)
-    vae = build_vae(config)
+    vae = build_vae(config, strategy)
     manager = checkpoint_manager(vae, run_dir)
     if manager.latest_checkpoint:
         manager.checkpoint.restore(manager.latest_checkpoint).assert_consumed()
-    start = int(vae.optimizer.iterations)
+    scratch = None if chief else tempfile.mkdtemp(prefix="vae_tf_worker_")
+    if scratch:
+        manager = checkpoint_manager(vae, scratch)
+    try:
+        return _fit(config, vae, manager, run_dir, replicas, chief, print_fn)
+    finally:
+        if scratch:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _fit(config, vae, manager, run_dir, replicas, chief, print_fn):
+    start = int(vae.optimizer.iterations.numpy())
     ground_truth = ground_truth_data(config, print_fn) if config.eval_every else None
     if config.eval_every and ground_truth is None:
         print_fn(no_factors_message(config.dataset))
     data, held_out = training_data(config, seed=[config.seed, 0, start], print_fn=print_fn,
                                    ground_truth=ground_truth)
+    held_out = held_out[:len(held_out) // replicas * replicas]  # every replica the same share
     eval_data = tf.data.Dataset.from_tensor_slices(held_out).batch(config.batch_size)
 
     if start >= config.max_step:
@@ -55,19 +88,23 @@ def train(config, overwrite=False, print_fn=print):
         print_fn(f"{'resuming' if start else 'training'} {run_dir} from step {start} "
                  f"({config.dataset}, model {config.model}, {vae.latent_dim} latents, objective "
                  f"{config.objective}, beta {config.beta}, "
-                 f"XLA {'on' if use_jit(config) else 'off'})")
+                 f"XLA {'on' if use_jit(config, replicas) else 'off'}, "
+                 f"strategy {config.strategy} ({replicas} replica{'s' * (replicas > 1)}), "
+                 f"precision {config.mixed_precision})")
         guard = CheckpointGuard(manager, config.save_every, config.max_step)
-        prior_z = prior_codes(config.seed, vae.latent_dim)
-        monitor = Monitor(run_dir, config.batch_size, config.max_step, held_out[:PICTURES],
-                          prior_z, print_fn)
-        callbacks = [guard, monitor]
-        if ground_truth is not None:
+        callbacks = [guard]
+        if chief:
+            callbacks.append(Monitor(run_dir, config.batch_size, config.max_step,
+                                     held_out[:PICTURES], prior_codes(config.seed, vae.latent_dim),
+                                     print_fn))
+        if ground_truth is not None and chief:
             callbacks.append(PeriodicEvaluation(ground_truth, run_dir, config.eval_every,
                                                 config.metric_names, config.metric_points,
                                                 print_fn=print_fn))
         try:
-            vae.fit(data, steps_per_epoch=config.log_every,
-                    epochs=math.ceil((config.max_step - start) / config.log_every),
+            # The guard stops at max_step optimizer steps; a loss-scaled (mixed_float16) run skips
+            # the steps whose gradients overflow, so the number of epochs is left open.
+            vae.fit(data, steps_per_epoch=config.log_every, epochs=OPEN_ENDED,
                     validation_data=eval_data,
                     validation_freq=max(1, config.save_every // config.log_every),
                     callbacks=callbacks, verbose=0, shuffle=False)
@@ -83,7 +120,7 @@ def train(config, overwrite=False, print_fn=print):
 
     result = vae.evaluate(eval_data, verbose=0, return_dict=True)
     result = {k: float(v) for k, v in result.items()}
-    result["step"] = int(vae.optimizer.iterations)
+    result["step"] = int(vae.optimizer.iterations.numpy())
     print_fn(f"step {result['step']}: held-out reconstruction {result['reconstruction']:.2f} "
              f"{'nats' if config.recon_loss == 'ce' else config.recon_loss} per image, "
              f"KL {result['kl']:.2f} nats; run directory {run_dir}")

@@ -1,0 +1,68 @@
+"""The ``tf.distribute`` strategy and the Keras precision policy a run trains under."""
+
+import contextlib
+import json
+import os
+
+import keras
+import tensorflow as tf
+
+from vae_tf.config import ConfigError
+
+
+def _tf_config_error():
+    """Why ``TF_CONFIG`` cannot describe this worker of a cluster (a phrase), or None."""
+    raw = os.environ.get("TF_CONFIG")
+    if not raw:
+        return "TF_CONFIG is not set (see README, \"Several GPUs and machines\")"
+    try:
+        spec = json.loads(raw)
+        workers = spec["cluster"]["worker"]
+        task = spec["task"]
+        if not 0 <= int(task["index"]) < len(spec["cluster"][task["type"]]):
+            return f"TF_CONFIG task index {task['index']} is outside its {task['type']} list"
+    except (ValueError, KeyError, TypeError):
+        return ("TF_CONFIG is not JSON of the form {\"cluster\": {\"worker\": [\"host:port\", "
+                "...]}, \"task\": {\"type\": \"worker\", \"index\": i}}")
+    if not workers:
+        return "TF_CONFIG lists no workers"
+    return None
+
+
+def make_strategy(name):
+    """The strategy that ``--strategy`` names.
+
+    ``auto``: ``MirroredStrategy`` over the GPUs when more than one is visible, else TensorFlow's
+    default (one device). ``one_device``: the first GPU, or the CPU. ``mirrored``: one replica per
+    GPU, or per logical CPU device when there is no GPU. ``multi_worker``:
+    ``MultiWorkerMirroredStrategy`` over the cluster in ``TF_CONFIG``; create it before any
+    other TensorFlow work of the process.
+    """
+    if name == "multi_worker":
+        problem = _tf_config_error()
+        if problem:
+            raise ConfigError("strategy", f"multi_worker needs a cluster: {problem}")
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    gpus = [device.name for device in tf.config.list_logical_devices("GPU")]
+    if name == "auto":
+        return (tf.distribute.MirroredStrategy(gpus) if len(gpus) > 1
+                else tf.distribute.get_strategy())
+    if name == "one_device":
+        return tf.distribute.OneDeviceStrategy(gpus[0] if gpus else "/cpu:0")
+    if name == "mirrored":
+        return tf.distribute.MirroredStrategy(
+            gpus or [device.name for device in tf.config.list_logical_devices("CPU")])
+    raise ValueError(f"unknown strategy {name!r}")
+
+
+@contextlib.contextmanager
+def precision_policy(mixed_precision):
+    """Layers built inside compute under ``mixed_precision`` (``off``, ``mixed_float16`` or
+    ``mixed_bfloat16``; their weights stay float32); the previous global policy comes back
+    after."""
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy("float32" if mixed_precision == "off" else mixed_precision)
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
