@@ -7,7 +7,7 @@ import os
 import keras
 import tensorflow as tf
 
-from vae_tf.config import ConfigError
+from vae_tf.config import PRECISIONS, ConfigError
 
 
 def _tf_config_error():
@@ -53,6 +53,30 @@ def make_strategy(name):
         return tf.distribute.MirroredStrategy(
             gpus or [device.name for device in tf.config.list_logical_devices("CPU")])
     raise ValueError(f"unknown strategy {name!r}")
+
+
+def fast_precisions():
+    """The mixed-precision policies this machine's hardware computes faster than float32:
+    ``mixed_float16`` on GPUs of compute capability 7.0 or newer (tensor cores),
+    ``mixed_bfloat16`` on 8.0 or newer; on CPUs with AVX-512 FP16 / AMX-FP16, respectively
+    AVX-512 BF16 / AMX-BF16 instructions. Elsewhere both run, emulated and slower."""
+    fast = set()
+    for gpu in tf.config.list_physical_devices("GPU"):
+        capability = tf.config.experimental.get_device_details(gpu).get("compute_capability")
+        if capability and capability >= (7, 0):
+            fast.add("mixed_float16")
+        if capability and capability >= (8, 0):
+            fast.add("mixed_bfloat16")
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu_flags = set(f.read().split())
+    except OSError:
+        cpu_flags = set()
+    if cpu_flags & {"avx512_fp16", "amx_fp16"}:
+        fast.add("mixed_float16")
+    if cpu_flags & {"avx512_bf16", "amx_bf16"}:
+        fast.add("mixed_bfloat16")
+    return tuple(p for p in PRECISIONS if p in fast)
 
 
 @contextlib.contextmanager
