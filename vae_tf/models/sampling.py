@@ -24,6 +24,5 @@ class Sampling(keras.layers.Layer):
         size, latent_dim = keras.ops.shape(mean)
         total, offset = batch_offset(size)
         eps = keras.random.normal((total, latent_dim), seed=self.seed_generator)
-        if total is not size:
-            eps = eps[offset:offset + size]
+        eps = eps[offset:offset + size]
         return mean + keras.ops.exp(0.5 * logvar) * eps
