@@ -49,14 +49,15 @@ MODEL_FLAGS = {
 
 
 def train_step_rate(model, jit, batch_size, steps, warmup, repeats, num_balls=None,
-                    strategy="auto", precision="off"):
+                    strategy=None, precision="off"):
     """Best images/s of ``fit``; fed one in-memory batch (``num_balls`` None), or the model's
-    real pipeline (balls models: with ``num_balls`` balls). ``jit`` None: the run's default."""
+    real pipeline (balls models: with ``num_balls`` balls). ``jit`` None: the default under
+    ``strategy`` (a ``tf.distribute`` strategy; default TensorFlow's)."""
     config = TrainConfig(model=model, batch_size=batch_size, beta=1.0,
                          jit_compile="auto" if jit is None else "on" if jit else "off",
-                         num_balls=num_balls or 1, strategy=strategy, mixed_precision=precision,
+                         num_balls=num_balls or 1, mixed_precision=precision,
                          **MODEL_FLAGS[model])
-    vae = build_vae(config, make_strategy(strategy))
+    vae = build_vae(config, strategy)
     data, held_out = training_data(config, seed=0)
     if num_balls is None:
         data = tf.data.Dataset.from_tensors(held_out[:batch_size]).repeat()
@@ -71,10 +72,12 @@ def train_step_rate(model, jit, batch_size, steps, warmup, repeats, num_balls=No
 
 def strategy_table(args):
     """Images/s of every model under each local strategy and precision (one in-memory batch)."""
-    strategies = [name for name in STRATEGIES if name != "multi_worker"]
+    # One strategy object each for the whole process: two MirroredStrategy objects over the same
+    # devices reuse collective keys, and their all-reduces collide.
+    strategies = {name: make_strategy(name) for name in STRATEGIES if name != "multi_worker"}
     precisions = ["off", *(args.precisions or fast_precisions())]
     columns = [(name, precision) for precision in precisions for name in strategies]
-    replicas = {name: make_strategy(name).num_replicas_in_sync for name in strategies}
+    replicas = {name: strategy.num_replicas_in_sync for name, strategy in strategies.items()}
     counts = ", ".join(f"{name} {count}" for name, count in replicas.items())
     print(f"train step by strategy and precision (replicas: {counts}; multi_worker needs a "
           "cluster, see the README)")
@@ -84,7 +87,8 @@ def strategy_table(args):
         rates = []
         for name, precision in columns:
             rates.append(train_step_rate(model, None, args.batch_size, args.steps, args.warmup,
-                                         args.repeats, strategy=name, precision=precision))
+                                         args.repeats, strategy=strategies[name],
+                                         precision=precision))
         jit = [use_jit(TrainConfig(model=model), replicas[name]) for name, _ in columns]
         print(f"{model:<18}" + "".join(f"{rate:>18.0f}{' XLA' if on else '    '}"
                                         for rate, on in zip(rates, jit)), flush=True)
