@@ -64,17 +64,24 @@ def test_mirrored_over_two_cpu_devices_equals_one_device(objective, tmp_path):
     np.testing.assert_allclose(two["weights"], one["weights"], rtol=0, atol=WEIGHT_ATOL)
 
 
-def test_two_workers_on_localhost_train_and_agree_on_the_weights(tmp_path):
+def test_two_workers_on_localhost_agree_on_the_weights_and_equal_one_device(tmp_path):
     ports = free_ports(2)
     workers = [run_worker(tmp_path / f"worker{i}.npz", "multi_worker", "factor",
                           env={"TF_CONFIG": tf_config(ports, i)}) for i in range(2)]
     for worker in workers:
         finish(worker)
-    first, second = (np.load(tmp_path / f"worker{i}.npz") for i in range(2))
+    finish(run_worker(tmp_path / "one.npz", "one_device", "factor"))
+    first, second, one = (np.load(tmp_path / f"{name}.npz")
+                          for name in ("worker0", "worker1", "one"))
     assert int(first["replicas"]) == int(second["replicas"]) == 2
     np.testing.assert_array_equal(first["weights"], second["weights"])
     np.testing.assert_array_equal(first["loss"], second["loss"])
     assert first["loss"][-1] < 0.5 * first["loss"][0]
+    # Each worker's data shard is its half of the global batch, so the cluster trains the
+    # one-device run.
+    for name in ("loss", "reconstruction", "kl", "tc", "disc_loss"):
+        np.testing.assert_allclose(first[name], one[name], rtol=LOSS_RTOL, err_msg=name)
+    np.testing.assert_allclose(first["weights"], one["weights"], rtol=0, atol=WEIGHT_ATOL)
 
 
 def test_main_py_multi_worker_writes_one_run_directory(tmp_path):
