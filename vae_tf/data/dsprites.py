@@ -30,6 +30,7 @@ class DSprites(GroundTruthData):
     factor_names = ("shape", "scale", "orientation", "x_position", "y_position")
     factors_num_values = (3, 6, 40, 32, 32)
     observation_shape = (64, 64, 1)
+    deterministic = True
 
     def __init__(self, data_dir=None, manual_dir=None, print_fn=print):
         import tensorflow as tf

@@ -117,6 +117,7 @@ class RenderedDSprites(GroundTruthData):
     factor_names = FACTOR_NAMES
     factors_num_values = FACTORS_NUM_VALUES
     observation_shape = (RESOLUTION, RESOLUTION, 1)
+    deterministic = True
 
     def sample_observations_from_factors(self, factors, random_state):
         return render(self.check_factors(factors)).astype(np.float32)

@@ -27,6 +27,9 @@ class GroundTruthData:
     factor_names = ()
     factors_num_values = ()
     observation_shape = ()
+    # True when an observation is a function of its factors alone (no random numbers drawn):
+    # metrics may then encode each factor combination once (vae_tf.metrics.code_table).
+    deterministic = False
 
     @property
     def num_factors(self):
