@@ -17,8 +17,9 @@ import sys
 
 from absl import app, flags, logging
 
-from vae_tf.config import (BATCH_MODES, DATASETS, JIT_CHOICES, METRIC_NAMES, MODELS, OBJECTIVES,
-                           PRECISIONS, RECONSTRUCTION_LOSSES, STRATEGIES, ConfigError,
+from vae_tf.config import (BATCH_MODES, DATASETS, DCI_BACKENDS, EVALUATION_SETTINGS,
+                           JIT_CHOICES, METRIC_NAMES, MODELS, OBJECTIVES, PRECISIONS,
+                           RECONSTRUCTION_LOSSES, REPRESENTATIONS, STRATEGIES, ConfigError,
                            TrainConfig)
 from vae_tf.data import tfds_sources
 from vae_tf.figures import HEAT_MAP_STARTS
@@ -27,7 +28,7 @@ FLAGS = flags.FLAGS
 EXIT_USAGE = 2
 MODES = ("train", "eval", "figures", "config")
 # Settings --mode=eval takes from the command line rather than from the run's config.json.
-EVAL_OVERRIDES = ("data_dir", "manual_dir", "metrics", "metric_points")
+EVAL_OVERRIDES = ("data_dir", "manual_dir") + EVALUATION_SETTINGS
 
 
 def define_flags():
@@ -110,6 +111,13 @@ def define_flags():
     flags.DEFINE_integer("metric_points", d.metric_points, "Training points of every metric "
                          "(evaluation points: half); 0 = the standard sizes of "
                          "disentanglement_lib. A few thousand make a quick evaluation.")
+    flags.DEFINE_enum("representation", d.representation, REPRESENTATIONS, "What the metrics "
+                      "score: mean = the encoder mean (disentanglement_lib's default); sampled = "
+                      "one draw of the posterior per observation.")
+    flags.DEFINE_enum("dci_backend", d.dci_backend, DCI_BACKENDS, "DCI's boosted trees: sklearn "
+                      "= disentanglement_lib's GradientBoostingClassifier (the published "
+                      "numbers); lightgbm = trees of the same size, about 50x faster, another "
+                      "estimator (README, \"Evaluation\").")
     flags.DEFINE_boolean("overwrite", False, "Delete the run directory and start again.")
 
 

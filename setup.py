@@ -26,6 +26,10 @@ setup(
         # The classifiers inside the disentanglement metrics (vae_tf.metrics), as their
         # definitions prescribe: logistic regression, boosted trees, linear SVMs.
         "scikit-learn",
+        # --dci_backend=lightgbm: DCI's boosted trees about 50x faster than scikit-learn's
+        # GradientBoostingClassifier, with a public split-gain importance (scikit-learn's own
+        # histogram boosting has none).
+        "lightgbm",
         # vae_tf.figures: PNG figures (matplotlib, Agg backend) and traversal GIFs (Pillow).
         "matplotlib",
         "Pillow",

@@ -40,16 +40,31 @@ def test_untrained_balls_model_is_evaluated_end_to_end(tmp_path):
                 assert 0.0 <= value <= 1.0, (name, key, value)
         assert f"  {name} " in result.stdout  # one printed line per metric, with its time
     assert record["scores"]["factor_vae"]["num_active_dims"] <= 1  # all_conv --hidden_size=1
+    # What a score needs to be compared across machines: representation, estimator, versions.
+    assert record["representation"] == "mean"
+    assert record["dci"]["backend"] == "sklearn"
+    assert record["dci"]["hyperparameters"]["n_estimators"] == 100
+    assert {"vae_tf", "tensorflow", "numpy", "scikit-learn", "lightgbm"} <= set(record["versions"])
+    assert all(record["versions"][name] for name in ("tensorflow", "numpy", "scikit-learn"))
+    assert 0 < record["code_table"]["distinct_observations"] <= 32 ** 4
+    assert "of 4 factors fitted" in result.stdout  # DCI's progress
     assert record["held_out"]["reconstruction"] > 100  # an untrained decoder is far from the frames
     assert {f"metrics/{name}/{key}" for name, scores in record["scores"].items()
             for key in scores} <= tensorboard_tags(run_dir)
 
-    # The same evaluation by run directory alone, with only some metrics: same scores.
-    result = main_py(f"--run_dir={run_dir}", "--mode=eval", "--metrics=mig,sap", *QUICK)
+    # The same evaluation by run directory alone, with some metrics and the fast DCI: the same
+    # MIG, and the backend recorded; then posterior samples instead of the mean, recorded.
+    result = main_py(f"--run_dir={run_dir}", "--mode=eval", "--metrics=mig,dci",
+                     "--dci_backend=lightgbm", *QUICK)
     assert result.returncode == 0, result.stderr
     again = read_eval(run_dir)
-    assert set(again["scores"]) == {"mig", "sap"}
+    assert set(again["scores"]) == {"mig", "dci"}
     assert again["scores"]["mig"] == record["scores"]["mig"]
+    assert again["dci"]["backend"] == "lightgbm" and "DCI (lightgbm)" in result.stdout
+    result = main_py(f"--run_dir={run_dir}", "--mode=eval", "--metrics=sap",
+                     "--representation=sampled", *QUICK)
+    assert result.returncode == 0, result.stderr
+    assert read_eval(run_dir)["representation"] == "sampled" and "dci" not in read_eval(run_dir)
 
 
 def test_eval_every_scores_during_training(tmp_path):

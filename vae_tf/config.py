@@ -25,9 +25,16 @@ PRECISIONS = ("off", "mixed_float16", "mixed_bfloat16")
 MIN_METRIC_POINTS = 100
 # Disentanglement metrics (vae_tf.metrics), in the order they run and print.
 METRIC_NAMES = ("beta_vae", "factor_vae", "mig", "dci", "sap")
+# What the metrics score: the posterior mean (disentanglement_lib's default) or one sample of
+# the posterior per observation.
+REPRESENTATIONS = ("mean", "sampled")
+# DCI's boosted trees (vae_tf.metrics.dci.DCI_BACKENDS): the reference's or the fast one.
+DCI_BACKENDS = ("sklearn", "lightgbm")
+# Settings of the evaluation only: a run may be scored again with other values.
+EVALUATION_SETTINGS = ("metrics", "metric_points", "representation", "dci_backend")
 # Settings that may change when a run is resumed: they do not change what the run learns.
 RESUMABLE_CHANGES = ("max_step", "log_every", "save_every", "jit_compile", "data_dir",
-                     "manual_dir", "eval_every", "metrics", "metric_points", "strategy")
+                     "manual_dir", "eval_every", "strategy") + EVALUATION_SETTINGS
 
 # The images each data set feeds a model (CelebA: the 64x64 centre crop).
 DATASET_SHAPES = {"balls": (32, 32, 1), "dsprites": (64, 64, 1), "dsprites_rendered": (64, 64, 1),
@@ -121,6 +128,8 @@ class TrainConfig:
     eval_every: int = 0
     metrics: str = ",".join(METRIC_NAMES)
     metric_points: int = 0
+    representation: str = "mean"
+    dci_backend: str = "sklearn"
     strategy: str = "auto"
     mixed_precision: str = "off"
 
@@ -134,7 +143,8 @@ class TrainConfig:
         choices = {"dataset": DATASETS, "model": MODELS, "recon_loss": RECONSTRUCTION_LOSSES,
                    "objective": OBJECTIVES,
                    "batch_mode": BATCH_MODES, "jit_compile": JIT_CHOICES,
-                   "strategy": STRATEGIES, "mixed_precision": PRECISIONS}
+                   "strategy": STRATEGIES, "mixed_precision": PRECISIONS,
+                   "representation": REPRESENTATIONS, "dci_backend": DCI_BACKENDS}
         for name, allowed in choices.items():
             value = getattr(self, name)
             if value not in allowed:

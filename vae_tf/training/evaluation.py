@@ -1,11 +1,17 @@
 """Score a trained VAE with the disentanglement metrics of :mod:`vae_tf.metrics`.
 
-The representation is the encoder mean, as in disentanglement_lib. Every metric draws its
-points from its own ``numpy.random.RandomState(seed)`` (seed 0 by default, as the reference),
-so a score does not depend on which other metrics ran. Results go to ``eval.json`` in the run
-directory and to TensorBoard as ``metrics/<metric>/<score>`` at the checkpoint's step.
+The representation is the encoder mean, as in disentanglement_lib, or one posterior sample per
+observation (``--representation=sampled``). Every metric draws its points from its own
+``numpy.random.RandomState(seed)`` (seed 0 by default, as the reference) and its posterior noise
+from its own ``numpy.random.default_rng(seed)``, so a score does not depend on which other
+metrics ran. On data whose observations are a deterministic function of the factors, each
+distinct observation is encoded once per evaluation (:mod:`vae_tf.metrics.code_table`). Results
+go to ``eval.json`` in the run directory, with what is needed to compare them across machines
+(sizes, seeds, the DCI estimator, library versions, seconds), and to TensorBoard as
+``metrics/<metric>/<score>`` at the checkpoint's step.
 """
 
+import importlib.metadata
 import json
 import os
 import time
@@ -14,20 +20,38 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+import vae_tf
 from vae_tf import metrics
 from vae_tf.config import ConfigError
 from vae_tf.data.sources import ground_truth_data, training_data
+from vae_tf.metrics.code_table import tabulate
+from vae_tf.metrics.dci import DCI_BACKENDS, default_jobs
 from vae_tf.training.build import build_vae, load_networks
 from vae_tf.training.run_dir import write_atomically
 
 EVAL_FILE = "eval.json"
-REPRESENTATION = "encoder mean"
+# Libraries whose versions can move a score, recorded in eval.json.
+LIBRARIES = ("tensorflow", "keras", "numpy", "scikit-learn", "lightgbm")
 
 
-def representation_function(vae):
-    """``images [B, ...] -> codes [B, d]`` (numpy): the posterior mean, compiled once."""
-    encode = tf.function(lambda x: vae.encode(x, training=False)[0], reduce_retracing=True)
-    return lambda images: encode(tf.convert_to_tensor(images, tf.float32)).numpy()
+def posterior_function(vae):
+    """``images [B, ...] -> (mean, logvar)``, each ``[B, d]`` float32 numpy; compiled once."""
+    encode = tf.function(lambda x: vae.encode(x, training=False), reduce_retracing=True)
+    return lambda images: tuple(t.numpy() for t in
+                                encode(tf.convert_to_tensor(images, tf.float32)))
+
+
+def representation_function(posterior, representation="mean", seed=0):
+    """``observations -> codes [B, d]``: the posterior mean, or (``sampled``) ``mean + σ ε`` with
+    ``ε`` from ``numpy.random.default_rng(seed)``, drawn call by call."""
+    if representation == "mean":
+        return lambda observations: posterior(observations)[0]
+    rng = np.random.default_rng(seed)
+
+    def sampled(observations):
+        mean, logvar = (np.asarray(t, np.float64) for t in posterior(observations))
+        return mean + np.exp(0.5 * logvar) * rng.standard_normal(mean.shape)
+    return sampled
 
 
 def metric_sizes(names, metric_points=0):
@@ -35,20 +59,51 @@ def metric_sizes(names, metric_points=0):
     return {name: metrics.sizes(name, metric_points) for name in names}
 
 
-def score(ground_truth_data, representation, names, sizes, seed=0, print_fn=print):
-    """``(scores, seconds)``: per metric the dict of its scores and the seconds it took."""
+def library_versions():
+    """``{library: version}`` of vae_tf and :data:`LIBRARIES` (None if not installed)."""
+    versions = {"vae_tf": vae_tf.__version__}
+    for name in LIBRARIES:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = None
+    if versions["tensorflow"] is None:  # the CPU build's distribution name
+        versions["tensorflow"] = tf.__version__
+    return versions
+
+
+def _format(scores):
+    return "  ".join(f"{k} {v}" if isinstance(v, int) else f"{k} {v:.4f}"
+                     for k, v in scores.items())
+
+
+def score(ground_truth_data, posterior, names, sizes, seed=0, representation="mean",
+          dci_backend="sklearn", tabulated=True, print_fn=print):
+    """``(scores, seconds, table)``: per metric the dict of its scores and the seconds it took,
+    and the :class:`~vae_tf.metrics.code_table.CodeTable` the metrics read (None when the data
+    cannot be tabulated or ``tabulated`` is False).
+
+    ``posterior(images) -> (mean, logvar)``; ``representation`` as
+    :func:`representation_function`. Each metric prints a line when it starts and one with its
+    scores and seconds; long work prints progress at least every 10 s.
+    """
+    table = None
+    if tabulated and getattr(ground_truth_data, "deterministic", False):
+        ground_truth_data, table = tabulate(ground_truth_data, posterior, print_fn)
+        posterior = table
     scores, seconds = {}, {}
     for name in names:
+        print_fn(f"  {name:<10s} ...")
+        options = {"backend": dci_backend, "print_fn": print_fn} if name == "dci" else {}
         start = time.perf_counter()
-        result = metrics.METRICS[name](ground_truth_data, representation,
-                                       np.random.RandomState(seed), **sizes[name])
+        result = metrics.METRICS[name](ground_truth_data,
+                                       representation_function(posterior, representation, seed),
+                                       np.random.RandomState(seed), **sizes[name], **options)
         seconds[name] = time.perf_counter() - start
         scores[name] = {key: value if isinstance(value, int) else float(value)
                         for key, value in result.items()}
-        print_fn(f"  {name:<10s} " + "  ".join(f"{k} {v}" if isinstance(v, int) else
-                                               f"{k} {v:.4f}" for k, v in scores[name].items())
-                 + f"  ({seconds[name]:.1f} s)")
-    return scores, seconds
+        print_fn(f"  {name:<10s} {_format(scores[name])}  ({seconds[name]:.1f} s)")
+    return scores, seconds, table
 
 
 def no_factors_message(dataset):
@@ -56,14 +111,22 @@ def no_factors_message(dataset):
             "(they need balls, dsprites or dsprites_rendered) are skipped")
 
 
-def score_model(vae, ground_truth_data, names, metric_points=0, seed=0, print_fn=print):
+def score_model(vae, ground_truth_data, names, metric_points=0, seed=0, representation="mean",
+                dci_backend="sklearn", print_fn=print):
     """The metrics part of an ``eval.json`` record for ``vae`` on ``ground_truth_data``."""
     sizes = metric_sizes(names, metric_points)
-    scores, seconds = score(ground_truth_data, representation_function(vae), names, sizes,
-                            seed, print_fn)
-    return {"representation": REPRESENTATION, "seed": seed,
-            "metric_points": metric_points or None, "sizes": sizes, "scores": scores,
-            "seconds": seconds}
+    scores, seconds, table = score(ground_truth_data, posterior_function(vae), names, sizes,
+                                   seed, representation, dci_backend, print_fn=print_fn)
+    record = {"representation": representation, "seed": seed,
+              "metric_points": metric_points or None, "sizes": sizes, "scores": scores,
+              "seconds": seconds, "versions": library_versions(),
+              "code_table": table and {"distinct_observations": table.num_encoded,
+                                       "encode_seconds": table.seconds}}
+    if "dci" in names:
+        record["dci"] = {"backend": dci_backend,
+                         "hyperparameters": DCI_BACKENDS[dci_backend],
+                         "processes": default_jobs(ground_truth_data.num_factors)}
+    return record
 
 
 def write_record(run_dir, record):
@@ -106,33 +169,36 @@ def evaluate_run(config, print_fn=print):
         print_fn(no_factors_message(config.dataset))
     else:
         sizes = f"{config.metric_points} points" if config.metric_points else "standard sizes"
-        print_fn(f"metrics ({sizes}, representation: {REPRESENTATION}):")
+        print_fn(f"metrics ({sizes}, representation: posterior {config.representation}, "
+                 f"DCI: {config.dci_backend}):")
         record.update(score_model(vae, ground_truth, config.metric_names, config.metric_points,
-                                  print_fn=print_fn))
+                                  representation=config.representation,
+                                  dci_backend=config.dci_backend, print_fn=print_fn))
     write_record(run_dir, record)
     print_fn(f"wrote {os.path.join(run_dir, EVAL_FILE)}")
     return record
 
 
 class PeriodicEvaluation(keras.callbacks.Callback):
-    """Scores the model every ``every`` steps during ``fit`` (``--eval_every``)."""
+    """Scores the model every ``config.eval_every`` steps during ``fit`` (``--eval_every``), as
+    ``--mode=eval`` would with ``config``'s evaluation settings."""
 
-    def __init__(self, ground_truth_data, run_dir, every, names, metric_points, seed=0,
-                 print_fn=print):
+    def __init__(self, ground_truth_data, run_dir, config, print_fn=print):
         super().__init__()
         self.ground_truth_data = ground_truth_data
         self.run_dir = run_dir
-        self.every = every
-        self.names = names
-        self.metric_points = metric_points
-        self.seed = seed
+        self.config = config
         self.print_fn = print_fn
 
     def on_train_batch_end(self, batch, logs=None):
         step = int(self.model.optimizer.iterations.numpy())
-        if step % self.every:
+        if step % self.config.eval_every:
             return
         self.print_fn(f"metrics at step {step}:")
-        record = {"step": step, **score_model(self.model, self.ground_truth_data, self.names,
-                                              self.metric_points, self.seed, self.print_fn)}
+        config = self.config
+        record = {"step": step, **score_model(self.model, self.ground_truth_data,
+                                              config.metric_names, config.metric_points,
+                                              representation=config.representation,
+                                              dci_backend=config.dci_backend,
+                                              print_fn=self.print_fn)}
         write_record(self.run_dir, record)

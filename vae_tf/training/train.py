@@ -98,8 +98,7 @@ def _fit(config, vae, manager, run_dir, replicas, chief, print_fn):
                                      held_out[:PICTURES], prior_codes(config.seed, vae.latent_dim),
                                      print_fn))
         if ground_truth is not None and chief:
-            callbacks.append(PeriodicEvaluation(ground_truth, run_dir, config.eval_every,
-                                                config.metric_names, config.metric_points,
+            callbacks.append(PeriodicEvaluation(ground_truth, run_dir, config,
                                                 print_fn=print_fn))
         try:
             # The guard stops at max_step optimizer steps; a loss-scaled (mixed_float16) run skips

@@ -1,0 +1,150 @@
+"""Exact speed-ups of the evaluation: the factor-indexed code table, balls drawn from cached
+pieces, DCI's parallel fits; the fast DCI backend and the sampled representation."""
+
+import numpy as np
+import pytest
+
+from vae_tf.config import METRIC_NAMES
+from vae_tf.data.ball_positions import BallPositions
+from vae_tf.data.balls import render
+from vae_tf.metrics.code_table import CodeTable, FactorIndices
+from vae_tf.metrics.dci import dci, importance_matrix
+from vae_tf.training.evaluation import metric_sizes, representation_function, score
+
+PROJECTION = np.random.RandomState(1).normal(size=(1024, 6)) / 8
+
+
+def posterior(images):
+    """A deterministic numpy 'encoder' of 32x32 frames: (mean, logvar), 6 codes. Row by row
+    (einsum, not BLAS), so a frame's code does not depend on the batch around it."""
+    x = np.asarray(images, np.float64).reshape(len(images), -1)
+    mean = np.tanh(np.einsum("ni,ik->nk", x, PROJECTION) - 0.5)
+    return mean, np.full_like(mean, -2.0) + 0.1 * mean
+
+
+# The scores that the evaluation gave before the code table, the cached balls and the parallel
+# DCI existed (commit 228e2af, every draw rendered and encoded, DCI fitted factor by factor), for
+# the encoder mean of `posterior` at 400 metric points, metric seed 0.
+BEFORE = {
+    1: {"beta_vae": {"train_accuracy": 0.9475, "eval_accuracy": 0.92},
+        "factor_vae": {"train_accuracy": 0.7625, "eval_accuracy": 0.705, "num_active_dims": 6},
+        "mig": {"discrete_mig": 0.020915554214923304},
+        "dci": {"disentanglement": 0.005801962038583867, "completeness": 0.004606073313160819,
+                "informativeness_train": 1.0, "informativeness_test": 0.45499999999999996},
+        "sap": {"sap": 0.03}},
+    2: {"beta_vae": {"train_accuracy": 0.44, "eval_accuracy": 0.42},
+        "factor_vae": {"train_accuracy": 0.345, "eval_accuracy": 0.345, "num_active_dims": 6},
+        "mig": {"discrete_mig": 0.003519623190146688},
+        "dci": {"disentanglement": 0.003023566259476347, "completeness": 0.003259423508009479,
+                "informativeness_train": 1.0, "informativeness_test": 0.065},
+        "sap": {"sap": 0.015000000000000001}},
+}
+
+
+@pytest.mark.parametrize("num_balls", [1, 2])
+def test_scores_equal_those_before_the_speed_ups(num_balls):
+    lines = []
+    scores, seconds, table = score(BallPositions(num_balls), posterior, METRIC_NAMES,
+                                   metric_sizes(METRIC_NAMES, 400), print_fn=lines.append)
+    assert scores.keys() == BEFORE[num_balls].keys()
+    for name, before in BEFORE[num_balls].items():
+        assert scores[name] == pytest.approx(before, rel=1e-12, abs=1e-15), name
+    assert table is not None and table.num_encoded <= 32 ** (2 * num_balls)
+    # Every metric says when it starts and prints its scores and seconds when done.
+    for name in METRIC_NAMES:
+        assert f"  {name:<10s} ..." in lines
+        assert any(line.startswith(f"  {name} ") and line.endswith(" s)") for line in lines)
+    assert any("DCI (sklearn): " in line and f"of {2 * num_balls} factors" in line
+               for line in lines)
+
+
+@pytest.mark.parametrize("representation", ["mean", "sampled"])
+def test_tabulated_scores_equal_encoding_every_draw(representation):
+    data, sizes = BallPositions(1), metric_sizes(METRIC_NAMES, 200)
+    quiet = {"print_fn": lambda line: None, "representation": representation}
+    direct = score(data, posterior, METRIC_NAMES, sizes, tabulated=False, **quiet)[0]
+    tabulated, _, table = score(data, posterior, METRIC_NAMES, sizes, **quiet)
+    assert tabulated == direct and table.num_encoded == 1024
+
+
+@pytest.mark.parametrize("max_dense_bytes", [2**30, 0])  # one array, or a dictionary
+def test_table_lookup_equals_direct_encoding(max_dense_bytes):
+    data = BallPositions(2)
+    calls = []
+
+    def counted(images):
+        calls.append(len(images))
+        return posterior(images)
+
+    table = CodeTable(data, counted, max_dense_bytes=max_dense_bytes, fill_batch=100)
+    factors = data.sample_factors(500, np.random.RandomState(0))
+    factors[250:] = factors[:250]  # every combination drawn twice
+    mean, logvar = table(data.index(factors))
+    expected = posterior(data.sample_observations_from_factors(factors, None))
+    np.testing.assert_array_equal(mean, expected[0])
+    np.testing.assert_array_equal(logvar, expected[1])
+    distinct = len(np.unique(data.index(factors)))
+    assert table.num_encoded == sum(calls) == distinct and max(calls) == 100
+    table(data.index(factors[:10]))  # already encoded: no call
+    assert sum(calls) == distinct and table.dense == bool(max_dense_bytes)
+
+
+def test_only_deterministic_data_is_tabulated():
+    class Noisy(BallPositions):
+        deterministic = False
+
+    with pytest.raises(ValueError, match="deterministically"):
+        FactorIndices(Noisy(1))
+    assert score(Noisy(1), posterior, ["mig"], metric_sizes(["mig"], 200),
+                 print_fn=lambda line: None)[2] is None
+
+
+@pytest.mark.parametrize("num_balls", [1, 2, 3])
+def test_balls_from_cached_pieces_equal_rendering_each_frame(num_balls):
+    data = BallPositions(num_balls)
+    factors = data.sample_factors(300, np.random.RandomState(num_balls))
+    factors[0] = 0  # all balls on one spot: the sum clips at 1
+    images = data.sample_observations_from_factors(factors, None)
+    assert images.dtype == np.float32 and images.shape == (300, 32, 32, 1)
+    np.testing.assert_array_equal(images, render(data.positions(factors), 32))
+
+
+def test_sampled_representation_draws_posterior_noise_per_call():
+    images = BallPositions(1).sample_observations(2000, np.random.RandomState(0))
+    mean, logvar = posterior(images)
+    codes = representation_function(posterior, "sampled", seed=3)(images)
+    again = representation_function(posterior, "sampled", seed=3)(images)
+    np.testing.assert_array_equal(codes, again)
+    standardised = (codes - mean) / np.exp(0.5 * logvar)
+    assert abs(standardised.mean()) < 0.02 and abs(standardised.std() - 1) < 0.02
+    np.testing.assert_array_equal(representation_function(posterior)(images), mean)
+
+
+def _codes_and_factors(num, seed):
+    rng = np.random.RandomState(seed)
+    factors = rng.randint(0, 4, size=(num, 3))
+    codes = np.concatenate([factors + rng.normal(0, 0.3, factors.shape),
+                            rng.normal(size=(num, 2))], axis=1)
+    return codes, factors
+
+
+def test_parallel_dci_fits_equal_serial_ones():
+    train, test = _codes_and_factors(300, 0), _codes_and_factors(150, 1)
+    lines = []
+    serial = importance_matrix(*train, *test, seed=5, n_jobs=1)
+    parallel = importance_matrix(*train, *test, seed=5, n_jobs=2, print_fn=lines.append)
+    np.testing.assert_array_equal(serial[0], parallel[0])
+    assert serial[1:] == parallel[1:]
+    assert lines[-1].startswith("    DCI (sklearn): 3 of 3 factors fitted")
+
+
+def test_lightgbm_backend_scores_a_disentangled_code_high():
+    train, test = _codes_and_factors(1000, 0), _codes_and_factors(500, 1)
+    fast = dci(*train, *test, backend="lightgbm", n_jobs=1)
+    assert fast["disentanglement"] > 0.7 and fast["completeness"] > 0.7
+    assert fast["informativeness_test"] > 0.9
+    r = importance_matrix(*train, *test, backend="lightgbm", n_jobs=1)[0]
+    np.testing.assert_allclose(r.sum(axis=0), 1.0)
+    assert (np.argmax(r[:3], axis=0) == np.arange(3)).all()
+    with pytest.raises(ValueError, match="unknown DCI backend"):
+        dci(*train, *test, backend="xgboost", n_jobs=1)
