@@ -1,6 +1,7 @@
 """run.sh / python -m vae_tf.grid: dry runs, a tiny grid end to end (twice), failures, results."""
 
 import os
+import re
 import subprocess
 
 import pytest
@@ -86,6 +87,8 @@ def test_tiny_grid_runs_resumes_and_reports_failures(tmp_path):
             log = f.read()
         assert log.count("$ python main.py") == 2 and "held-out reconstruction" in log
     assert "2 finished, 0 skipped, 1 failed" in lines
+    assert sum(bool(re.search(r": trained in \d+ s, evaluated in \d+ s$", line))
+               for line in lines) == 2
     failed = [line for line in lines if line.startswith("failed: ")]
     assert len(failed) == 1 and "--keep_prob" in failed[0]
     assert any(line.startswith("figures of ") and "(done;" in line for line in lines)

@@ -33,7 +33,7 @@ class Outcome:
     settings: dict = None
     message: str = ""
     log: str = None
-    seconds: float = 0.0
+    seconds: dict = dataclasses.field(default_factory=dict)  # phase -> seconds, this time
 
     @property
     def name(self):
@@ -85,7 +85,7 @@ def run_experiment(root, flags, run=True):
         return Outcome(flags, "pending", settings, "another shard's run")
     os.makedirs(run_dir, exist_ok=True)
     log = os.path.join(run_dir, LOG_FILE)
-    start = time.perf_counter()
+    seconds = {}
     with open(log, "a") as out:
         for mode in ("train", "eval"):
             command = main_command(root, flags, mode)
@@ -94,11 +94,12 @@ def run_experiment(root, flags, run=True):
             phase_start = time.perf_counter()
             code = subprocess.run(command, stdout=out, stderr=subprocess.STDOUT,
                                   cwd=root).returncode
-            _add_seconds(run_dir, f"{mode}_seconds", time.perf_counter() - phase_start)
+            seconds[mode] = time.perf_counter() - phase_start
+            _add_seconds(run_dir, f"{mode}_seconds", seconds[mode])
             if code:
                 return Outcome(flags, "failed", settings, f"{mode} exited with code {code}",
-                               log, time.perf_counter() - start)
-    return Outcome(flags, "finished", settings, log=log, seconds=time.perf_counter() - start)
+                               log, seconds)
+    return Outcome(flags, "finished", settings, log=log, seconds=seconds)
 
 
 def _describe(outcome):
@@ -107,7 +108,8 @@ def _describe(outcome):
         return f"FAILED: {outcome.message}{where}"
     if outcome.status == "skipped":
         return "skipped (finished before)"
-    return f"trained and evaluated in {outcome.seconds:.0f} s"
+    return (f"trained in {outcome.seconds['train']:.0f} s, evaluated in "
+            f"{outcome.seconds['eval']:.0f} s")
 
 
 def run_grid(root, experiments, parallel=1, print_fn=print):
