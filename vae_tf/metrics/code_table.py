@@ -78,8 +78,13 @@ class CodeTable:
             self._values[indices] = values
             self._row_of[indices] = indices
             return
-        start = len(self._values)
-        self._values = np.concatenate([self._values, values])
+        start = len(self._row_of)
+        if start + len(indices) > len(self._values):  # grow geometrically: amortised O(1)
+            grown = np.empty((max(2 * len(self._values), start + len(indices)),)
+                             + self._values.shape[1:], self._values.dtype)
+            grown[:start] = self._values[:start]
+            self._values = grown
+        self._values[start:start + len(indices)] = values
         self._row_of.update(zip(indices.tolist(), range(start, start + len(indices))))
 
     def _fill(self, missing):
