@@ -76,8 +76,8 @@ def test_missing_tfds_files_exit_2_saying_where_to_put_them(dataset, missing, tm
                      f"--train_dir={tmp_path}/run", f"--data_dir={tmp_path}/tfds")
     assert result.returncode == 2 and "Traceback" not in result.stderr
     line, = result.stderr.strip().splitlines()
-    assert line.startswith("main.py: error: --manual_dir: ")
-    assert missing in line and f"{tmp_path}/tfds/downloads/manual" in line
+    assert line.startswith(f"main.py: error: {dataset}: ")  # what is missing, not a flag
+    assert missing in line and f"not found in {tmp_path}/tfds/downloads/manual" in line
     assert os.listdir(tmp_path) == ["tfds"] or not os.listdir(tmp_path)  # no run directory
 
 

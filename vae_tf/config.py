@@ -85,10 +85,11 @@ def input_shape(dataset, model):
 
 
 class ConfigError(ValueError):
-    """A setting is unusable. ``flag`` names the offending setting (flag) name."""
+    """A setting is unusable. ``flag`` names the offending setting (flag) name; the message
+    starts with ``--<flag>:``, or with ``subject`` (what is missing, say a data set) if given."""
 
-    def __init__(self, flag, message):
-        super().__init__(f"--{flag}: {message}")
+    def __init__(self, flag, message, subject=None):
+        super().__init__(f"{subject or '--' + flag}: {message}")
         self.flag = flag
 
 
@@ -134,6 +135,9 @@ class TrainConfig:
     mixed_precision: str = "off"
 
     def __post_init__(self):
+        if isinstance(self.train_dir, str) and len(self.train_dir) > 1:
+            # "runs/" names the same run directories as "runs", not "runs/_model_...".
+            object.__setattr__(self, "train_dir", self.train_dir.rstrip("/") or "/")
         if self.hidden_size is None:
             object.__setattr__(self, "hidden_size", DEFAULT_HIDDEN_SIZE.get(self.model, 32))
         if self.gamma is None:

@@ -1,4 +1,4 @@
-"""The TFDS data sets a run can train on, and how they are supplied on an offline machine.
+"""TFDS data sets a run can train on, read from original files the user places (no download).
 
 =========  =======  =========================================================  ==============
 name       version  files a user places in ``manual_dir`` (registered names)   splits
@@ -9,9 +9,10 @@ celeb_a    2.1.0    ``img_align_celeba.zip`` and four annotation text files    t
 =========  =======  =========================================================  ==============
 
 A data set is read from ``<data_dir>/<name>/<version>`` once TFDS has prepared it there; until
-then it is prepared (once) from the original files, which TFDS looks up in ``manual_dir`` under
-their registered names and verifies against the registered sizes and sha256 checksums before
-anything else. Nothing is downloaded: without network TFDS would otherwise retry for minutes.
+then it is prepared (once) from the original files, which the user downloads and places in
+``manual_dir`` under their registered names; they are verified against the registered sizes and
+sha256 checksums before anything else. Nothing is ever downloaded here (without network TFDS
+would retry for minutes): errors about the files name the data set and the file.
 
 This module imports neither TensorFlow nor TFDS at the top: ``main.py`` calls
 :func:`check_available` before the slow TensorFlow import.
@@ -148,27 +149,29 @@ def check_available(name, data_dir=None, manual_dir=None):
 
     Returns ``"prepared"`` when TFDS has already prepared the data set in ``data_dir``, or
     ``"manual"`` when every original file lies in ``manual_dir`` with its registered size (TFDS
-    checks the sha256 while preparing). Otherwise raises a one-line ConfigError naming
-    ``--manual_dir`` that says which files to put where and where to get them."""
+    checks the sha256 while preparing). Otherwise raises a one-line ConfigError that starts with
+    the data set's name and says which files to put where and where to get them."""
     src = source(name)
     data_dir, manual_dir = _dirs(data_dir, manual_dir)
     if is_prepared(name, data_dir):
         return "prepared"
     missing = [f for f in src.files if not os.path.isfile(os.path.join(manual_dir, f.name))]
     if missing:
+        one = len(missing) == 1
         files = ", ".join(f"{f.name} ({f.size:,} bytes)" for f in missing)
         raise ConfigError(
-            "manual_dir", f"TFDS {src.name} {src.version} is not prepared in {data_dir} and "
-            f"{'its file is' if len(src.files) == 1 else 'files are'} missing: put {files} into "
-            f"{manual_dir}; get {'it' if len(missing) == 1 else 'them'} from {src.where}; "
-            f"--data_dir and --manual_dir choose these folders")
+            "manual_dir", f"{'file' if one else 'files'} {files} not found in {manual_dir}, and "
+            f"TFDS {src.name} {src.version} is not prepared in {data_dir}; nothing is "
+            f"downloaded: get {'it' if one else 'them'} from {src.where} and put "
+            f"{'it' if one else 'them'} there (--manual_dir and --data_dir choose these folders)",
+            subject=src.name)
     for f in src.files:
         size = os.path.getsize(os.path.join(manual_dir, f.name))
         if size != f.size:
             raise ConfigError(
                 "manual_dir", f"{os.path.join(manual_dir, f.name)} has {size:,} bytes, not the "
                 f"registered {_describe(f)}: its checksum cannot match; replace it with the "
-                f"original from {src.where}")
+                f"original from {src.where}", subject=src.name)
     return "manual"
 
 
@@ -179,15 +182,16 @@ def _checksum_error(src, manual_dir, error):
     files = "; ".join(f"{os.path.join(manual_dir, f.name)} should be {_describe(f)}"
                       for f in bad)
     return ConfigError("manual_dir", f"checksum mismatch: {files}; replace "
-                       f"{'it' if len(bad) == 1 else 'them'} with the original from {src.where}")
+                       f"{'it' if len(bad) == 1 else 'them'} with the original from {src.where}",
+                       subject=src.name)
 
 
 def load_split(name, split, data_dir=None, manual_dir=None, print_fn=print):
     """``tf.data.Dataset`` of the TFDS example dicts of ``split`` (files in order, unshuffled).
 
     Reads ``<data_dir>/<name>/<version>``; prepares it there first (once) from the original
-    files in ``manual_dir`` when it is not there yet. Raises ConfigError (``--manual_dir``) when
-    the files are missing or do not match their registered checksums."""
+    files in ``manual_dir`` when it is not there yet. Raises ConfigError (starting with the data
+    set's name) when the files are missing or do not match their registered checksums."""
     state = check_available(name, data_dir, manual_dir)
     src = source(name)
     data_dir, manual_dir = _dirs(data_dir, manual_dir)
