@@ -88,7 +88,8 @@ class Monitor(keras.callbacks.Callback):
     """Every epoch (``log_every`` steps): a console line, TensorBoard scalars and images.
 
     Scalars: every logged metric (``train/...``, ``eval/...``, per-latent KL under
-    ``.../kl_per_latent/``) and ``train/images_per_sec``. Images: ``reconstructions`` (the
+    ``.../kl_per_latent/``) and ``train/images_per_sec``; :meth:`log_held_out` adds the held-out
+    evaluation that ends training (and closes the writer). Images: ``reconstructions`` (the
     fixed ``images`` over their reconstructions from the posterior mean), ``prior_samples``
     (decoded fixed ``prior_z``) and ``traversals`` (the latent traversal grid of the figures:
     one row per latent, by decreasing KL over ``images``, sweeping that latent of the first
@@ -106,6 +107,7 @@ class Monitor(keras.callbacks.Callback):
         self.prior_z = prior_z
         self.print_fn = print_fn
         self._last = None
+        self._eval_step = None  # the last step with eval/... scalars
 
     def on_train_begin(self, logs=None):
         self._last = (time.perf_counter(), _step(self.model))
@@ -131,9 +133,8 @@ class Monitor(keras.callbacks.Callback):
         rate = (step - self._last[1]) * self.batch_size / max(elapsed, 1e-9)
         self._last = (now, step)
         pairs, samples, traversal = self._pictures()
+        self._scalars(step, logs)
         with self.writer.as_default(step=step):
-            for key, value in logs.items():
-                tf.summary.scalar(_scalar_name(key), float(value))
             tf.summary.scalar("train/images_per_sec", rate)
             tf.summary.image("reconstructions", pairs)
             tf.summary.image("prior_samples", samples)
@@ -152,7 +153,19 @@ class Monitor(keras.callbacks.Callback):
         parts.append(f"{rate:.0f} img/s  eta {_duration(eta)}")
         return "  ".join(parts)
 
-    def on_train_end(self, logs=None):
+    def _scalars(self, step, logs):
+        with self.writer.as_default(step=step):
+            for key, value in logs.items():
+                tf.summary.scalar(_scalar_name(key), float(value))
+        if any(key.startswith("val_") for key in logs):
+            self._eval_step = step
+
+    def log_held_out(self, result):
+        """The held-out ``result`` (with its ``step``) as ``eval/...`` scalars, unless the
+        validation of ``fit`` logged that step already (the same numbers); closes the writer."""
+        if result["step"] != self._eval_step:
+            self._scalars(result["step"], {f"val_{key}": value for key, value in result.items()
+                                           if key != "step"})
         self.writer.close()
 
 

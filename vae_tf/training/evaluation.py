@@ -27,6 +27,7 @@ from vae_tf.data.sources import ground_truth_data, training_data
 from vae_tf.metrics.code_table import tabulate
 from vae_tf.metrics.dci import DCI_BACKENDS, default_jobs
 from vae_tf.training.build import build_vae, load_networks
+from vae_tf.training.held_out import held_out_loss
 from vae_tf.training.run_dir import write_atomically
 
 EVAL_FILE = "eval.json"
@@ -158,13 +159,13 @@ def evaluate_run(config, print_fn=print):
     ground_truth = ground_truth_data(config, print_fn)
     _, held_out = training_data(config, seed=[config.seed, 0, step], print_fn=print_fn,
                                 ground_truth=ground_truth)
-    held_out = vae.evaluate(tf.data.Dataset.from_tensor_slices(held_out)
-                            .batch(config.batch_size), verbose=0, return_dict=True)
     record = {"step": step, "checkpoint": checkpoint,
-              "held_out": {key: float(value) for key, value in held_out.items()}}
+              "held_out": held_out_loss(vae, held_out, config.batch_size, config.seed)}
+    precision = ("" if config.mixed_precision == "off" else
+                 f" (float32; training's end evaluated in {config.mixed_precision})")
     print_fn(f"step {step} of {run_dir}: held-out reconstruction "
              f"{record['held_out']['reconstruction']:.2f}, KL {record['held_out']['kl']:.2f} "
-             "per image")
+             f"per image{precision}")
     if ground_truth is None:
         print_fn(no_factors_message(config.dataset))
     else:

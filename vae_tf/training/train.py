@@ -13,6 +13,7 @@ from vae_tf.training.build import build_vae, checkpoint_manager, use_jit
 from vae_tf.training.callbacks import CheckpointGuard, Monitor
 from vae_tf.training.distribution import make_strategy
 from vae_tf.training.evaluation import PeriodicEvaluation, no_factors_message
+from vae_tf.training.held_out import FixedNoise, held_out_loss
 from vae_tf.training.run_dir import prepare_run_dir
 
 PICTURES = 8
@@ -78,11 +79,16 @@ def _fit(config, vae, manager, run_dir, replicas, chief, print_fn):
                                    ground_truth=ground_truth)
     held_out = held_out[:len(held_out) // replicas * replicas]  # every replica the same share
     eval_data = tf.data.Dataset.from_tensor_slices(held_out).batch(config.batch_size)
+    new_run = not manager.latest_checkpoint
+    # TensorBoard gets what this call prints (a finished run's last numbers are there already).
+    monitor = (Monitor(run_dir, config.batch_size, config.max_step, held_out[:PICTURES],
+                       prior_codes(config.seed, vae.latent_dim), print_fn)
+               if chief and (start < config.max_step or new_run) else None)
 
     if start >= config.max_step:
         print_fn(f"{run_dir} is at step {start} >= --max_step={config.max_step}: nothing to "
                  "train (raise --max_step to continue)")
-        if not manager.latest_checkpoint:  # --max_step=0 keeps the initialisation
+        if new_run:  # --max_step=0 keeps the initialisation
             manager.save(checkpoint_number=start)
     else:
         print_fn(f"{'resuming' if start else 'training'} {run_dir} from step {start} "
@@ -92,11 +98,7 @@ def _fit(config, vae, manager, run_dir, replicas, chief, print_fn):
                  f"strategy {config.strategy} ({replicas} replica{'s' * (replicas > 1)}), "
                  f"precision {config.mixed_precision})")
         guard = CheckpointGuard(manager, config.save_every, config.max_step)
-        callbacks = [guard]
-        if chief:
-            callbacks.append(Monitor(run_dir, config.batch_size, config.max_step,
-                                     held_out[:PICTURES], prior_codes(config.seed, vae.latent_dim),
-                                     print_fn))
+        callbacks = [guard, FixedNoise(config.seed)] + ([monitor] if monitor else [])
         if ground_truth is not None and chief:
             callbacks.append(PeriodicEvaluation(ground_truth, run_dir, config,
                                                 print_fn=print_fn))
@@ -117,10 +119,11 @@ def _fit(config, vae, manager, run_dir, replicas, chief, print_fn):
                 f"loss became NaN or Inf at step {guard.bad_step}; stopped, the last good "
                 f"checkpoint (step {guard.saved_step}) is kept in {run_dir}")
 
-    result = vae.evaluate(eval_data, verbose=0, return_dict=True)
-    result = {k: float(v) for k, v in result.items()}
+    result = held_out_loss(vae, held_out, config.batch_size, config.seed)
     result["step"] = int(vae.optimizer.iterations.numpy())
     print_fn(f"step {result['step']}: held-out reconstruction {result['reconstruction']:.2f} "
              f"{'nats' if config.recon_loss == 'ce' else config.recon_loss} per image, "
              f"KL {result['kl']:.2f} nats; run directory {run_dir}")
+    if monitor:
+        monitor.log_held_out(result)
     return result
