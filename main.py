@@ -14,6 +14,7 @@ import json
 import os
 import signal
 import sys
+import textwrap
 
 from absl import app, flags, logging
 
@@ -23,10 +24,25 @@ from vae_tf.config import (BATCH_MODES, DATASETS, DCI_BACKENDS, EVALUATION_SETTI
                            TrainConfig)
 from vae_tf.data import tfds_sources
 from vae_tf.figures import HEAT_MAP_STARTS
+from vae_tf.tf_startup import import_tensorflow
+from vae_tf.training.cluster import tf_config_error
 
 FLAGS = flags.FLAGS
 EXIT_USAGE = 2
 MODES = ("train", "eval", "figures", "config")
+# ``--help``: main.py's flags by topic, each once, in this order.
+FLAG_GROUPS = {
+    "run": ("mode", "train_dir", "run_dir", "overwrite", "seed"),
+    "data": ("dataset", "data_dir", "manual_dir", "num_balls", "friction", "batch_mode"),
+    "model": ("model", "hidden_size", "keep_prob", "weight_init", "weight_decay"),
+    "objective": ("objective", "beta", "recon_loss", "kl_warmup_steps", "gamma", "c_max",
+                  "c_steps", "alpha", "omega", "disc_lr"),
+    "training": ("max_step", "batch_size", "lr", "log_every", "save_every", "jit_compile"),
+    "evaluation": ("eval_every", "metrics", "metric_points", "representation", "dci_backend"),
+    "figures": ("checkpoint_dir", "figure_dir", "heat_map_start"),
+    "distribution": ("strategy", "mixed_precision"),
+}
+HELP_FLAGS = ("--help", "-h", "-?", "--helpshort")
 # Settings --mode=eval takes from the command line rather than from the run's config.json.
 EVAL_OVERRIDES = ("data_dir", "manual_dir") + EVALUATION_SETTINGS
 
@@ -46,16 +62,17 @@ def define_flags():
     flags.DEFINE_string("figure_dir", "figures", "--mode=figures: where the figures go.")
     flags.DEFINE_enum("heat_map_start", "sample", HEAT_MAP_STARTS, "--mode=figures: the code "
                       "the heat maps sweep: frame 0's sampled z (the original) or its mean.")
-    flags.DEFINE_string("train_dir", d.train_dir, "Prefix of the run directory; the run lands "
-                        "in <train_dir>_model_<m>_num_balls_<n>_beta_<b> (other data sets: "
+    flags.DEFINE_string("train_dir", d.train_dir, "Prefix of the run directory, relative to "
+                        "the current directory (a trailing / is dropped); the run lands in "
+                        "<train_dir>_model_<m>_num_balls_<n>_beta_<b> (other data sets: "
                         "<train_dir>_dataset_<name>_model_<m>_beta_<b>).")
     flags.DEFINE_enum("dataset", d.dataset, DATASETS, "Training data: the balls generator, "
-                      "dSprites (TFDS), dSprites re-rendered offline, MNIST or CelebA (TFDS).")
+                      "dSprites (TFDS), dSprites re-rendered here (no files needed), MNIST or CelebA (TFDS).")
     flags.DEFINE_string("data_dir", d.data_dir, "TFDS data directory (default: TFDS_DATA_DIR "
                         "or ~/tensorflow_datasets).")
-    flags.DEFINE_string("manual_dir", d.manual_dir, "Folder holding the downloaded files of a "
-                        "TFDS data set on an offline machine (default: <data_dir>/downloads/"
-                        "manual).")
+    flags.DEFINE_string("manual_dir", d.manual_dir, "Folder where you put the original files "
+                        "of a TFDS data set (nothing is downloaded; README, \"Supplying TFDS "
+                        "data\"); default: <data_dir>/downloads/manual.")
     flags.DEFINE_enum("model", d.model, MODELS, "Architecture.")
     flags.DEFINE_integer("hidden_size", None, "Latent size (all_conv: channels of the "
                          "4x4 latent map); default 10 for fc_1200 and burgess_conv, else 32.")
@@ -121,13 +138,42 @@ def define_flags():
     flags.DEFINE_boolean("overwrite", False, "Delete the run directory and start again.")
 
 
+def _default(flag):
+    if flag.default is None:
+        return "(see text)"
+    if isinstance(flag.default, bool):
+        return "true" if flag.default else "false"
+    if isinstance(flag.default, list):
+        return ",".join(flag.default)
+    return str(flag.default) if flag.default != "" else "''"
+
+
+def grouped_help():
+    """``--help``: the usage lines of the module docstring, then every flag of main.py by
+    topic (:data:`FLAG_GROUPS`) with its default."""
+    lines = [__doc__.strip().replace("``", ""), "", "Flags (--name=value; --flagfile=FILE reads them from a file, "
+             "--helpfull adds absl's own):"]
+    for group, names in FLAG_GROUPS.items():
+        lines += ["", f"{group}:"]
+        for name in names:
+            flag = FLAGS[name]
+            lines.append(f"  --{name}={_default(flag)}")
+            lines += textwrap.wrap(flag.help, width=96, initial_indent=" " * 6,
+                                   subsequent_indent=" " * 6)
+    return "\n".join(lines)
+
+
 def fail(message, code=EXIT_USAGE):
     print(f"main.py: error: {message}", file=sys.stderr)
     sys.exit(code)
 
 
 def parse_flags(argv):
-    """absl parsing with a one-line error and exit code 2 (absl itself exits 1)."""
+    """absl parsing with a one-line error and exit code 2 (absl itself exits 1); ``--help``
+    prints :func:`grouped_help`."""
+    if any(arg in HELP_FLAGS for arg in argv[1:]):
+        print(grouped_help())
+        sys.exit(0)
     try:
         return FLAGS(argv)
     except flags.Error as e:
@@ -158,11 +204,8 @@ def eval_config():
     return dataclasses.replace(saved, **given)
 
 
-def _quiet_tensorflow():
-    """TensorFlow's log level and oneDNN kernels (faster for every model here, see
-    benchmarks/throughput.py; TensorFlow leaves them off on some CPUs), before its import."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
+def _quiet_logging():
+    """absl logs warnings only, unless --verbosity is given."""
     if not FLAGS["verbosity"].present:
         logging.set_verbosity(logging.WARNING)
 
@@ -170,7 +213,7 @@ def _quiet_tensorflow():
 def make_figures():
     """``--mode=figures``: every figure of the runs under --checkpoint_dir."""
     from vae_tf.figures import make_figures as make
-    _quiet_tensorflow()
+    _quiet_logging()
     try:
         make(FLAGS.checkpoint_dir, FLAGS.figure_dir, FLAGS.heat_map_start,
              print_fn=lambda line: print(line, flush=True))
@@ -198,19 +241,26 @@ def main(argv):
         if config.dataset in tfds_sources.DATASETS:
             tfds_sources.check_available(config.dataset, config.data_dir or None,
                                          config.manual_dir or None)
+        if FLAGS.mode == "train" and config.strategy == "multi_worker" and tf_config_error():
+            raise ConfigError("strategy", f"multi_worker needs a cluster: {tf_config_error()}")
         if FLAGS.mode == "train":
             from vae_tf.training.run_dir import prepare_run_dir
             prepare_run_dir(config, overwrite=FLAGS.overwrite)
+            print(f"run directory: {os.path.abspath(config.run_dir)}", flush=True)
     except ConfigError as e:
         fail(str(e))
     # TensorFlow is imported only once the flags are known to be good.
-    _quiet_tensorflow()
+    _quiet_logging()
+    import_tensorflow()
     from vae_tf.training.evaluation import evaluate_run
     from vae_tf.training.train import NonFiniteLossError, train
     signal.signal(signal.SIGTERM, _raise_interrupt)
     run = evaluate_run if FLAGS.mode == "eval" else train
     try:
         run(config, print_fn=lambda line: print(line, flush=True))
+        if FLAGS.mode == "train":
+            print(f"figures: python {sys.argv[0]} --mode=figures --checkpoint_dir="
+                  f"{os.path.dirname(os.path.abspath(config.run_dir))}", flush=True)
     except ConfigError as e:  # data that cannot be read (a corrupt TFDS download, say)
         fail(str(e))
     except NonFiniteLossError as e:

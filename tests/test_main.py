@@ -1,6 +1,7 @@
 """main.py end to end, in subprocesses: flags, outputs, resuming, errors."""
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -118,6 +119,26 @@ def test_original_grid_commands_are_accepted(parse):
     assert len(run_dirs) == 18
 
 
+def test_help_groups_every_flag_once_with_its_default(parse):
+    import main
+    from absl import flags
+
+    result = main_py("--help")
+    assert result.returncode == 0 and result.stderr == ""
+    listed = re.findall(r"^  --(\w+)=", result.stdout, flags=re.M)
+    defined = {flag.name for flag in flags.FLAGS.flags_by_module_dict()["main"]}
+    assert sorted(listed) == sorted(defined) and len(listed) == len(set(listed))
+    headings = re.findall(r"^(\w+):$", result.stdout, flags=re.M)
+    assert headings == list(main.FLAG_GROUPS) and "training" in headings
+    assert "  --beta=0.1\n" in result.stdout and "  --model=conv\n" in result.stdout
+    assert "``" not in result.stdout
+
+
+def test_a_trailing_slash_in_train_dir_names_the_same_run(parse):
+    assert parse("--train_dir=runs/x/").run_dir == parse("--train_dir=runs/x").run_dir == (
+        "runs/x_model_conv_num_balls_1_beta_0.1")
+
+
 def test_sigterm_checkpoints_the_current_step(tmp_path):
     args = [*FAST, f"--train_dir={tmp_path}/run", "--save_every=100000", "--max_step=100000"]
     run_dir = f"{tmp_path}/run_model_all_conv_num_balls_1_beta_0.1"
@@ -144,6 +165,10 @@ def test_run_writes_events_checkpoint_and_flagfile_and_resumes(tmp_path):
     assert {"checkpoint", "config.json", "flags.txt", "ckpt-20.index"} <= set(files)
     assert latest_step(run_dir) == 20
     assert "step 20/20" in result.stdout and "img/s" in result.stdout
+    assert f"run directory: {run_dir}\n" in result.stdout  # absolute, before training
+    assert (f"figures: python {ROOT}/main.py --mode=figures --checkpoint_dir={tmp_path}\n"
+            in result.stdout)
+    assert result.stderr == ""  # no TensorFlow start-up notices
     tags = tensorboard_tags(run_dir)
     assert {"train/loss", "train/reconstruction", "train/kl", "train/beta_t",
             "train/images_per_sec", "train/kl_per_latent/00", "train/kl_per_latent/15",

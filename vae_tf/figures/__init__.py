@@ -63,6 +63,8 @@ def make_figures(checkpoint_dir="checkpoints", figure_dir="figures", heat_map_st
 
 def _run_figures(run, figure_dir, heat_map_start, per_cell, measured, print_fn):
     """The figures of one run; its balls measurements go into ``measured``."""
+    from vae_tf.tf_startup import import_tensorflow
+    import_tensorflow()  # before keras: without TensorFlow's start-up notices
     import keras
 
     from vae_tf.config import ConfigError

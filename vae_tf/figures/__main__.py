@@ -5,8 +5,6 @@ A missing or empty checkpoint folder, or bad arguments, end with one line
 ``vae_tf.figures: error: ...`` and exit code 2, before TensorFlow is imported.
 """
 
-import os
-
 from vae_tf import cli
 from vae_tf.figures import HEAT_MAP_STARTS, make_figures
 
@@ -30,8 +28,6 @@ def main(argv=None, print_fn=None):
     from vae_tf.config import ConfigError
 
     args = parser().parse_args(argv)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
     try:
         make_figures(args.checkpoint_dir, args.figure_dir, args.heat_map_start,
                      print_fn=print_fn or (lambda line: print(line, flush=True)))

@@ -1,4 +1,4 @@
-"""``./run.sh [--dry-run] [--parallel N] [--grid FILE] [--shard I/N] [--figure_dir DIR] [flags]``
+"""./run.sh [--dry-run] [--parallel N] [--grid FILE] [--shard I/N] [--figure_dir DIR] [flags]
 
 Trains and evaluates every experiment of a grid file (default ``flags/balls.grid``, the
 original 18 runs), then writes the figures of their runs and ``<figure_dir>/results.md``.
@@ -22,7 +22,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 
 def parser():
-    p = cli.ArgumentParser("run.sh", prog="run.sh", description=__doc__.splitlines()[0])
+    p = cli.ArgumentParser("run.sh", prog="run.sh",
+                           description=__doc__.split("\n\n")[1].replace("``", ""),
+                           epilog="python main.py --help lists the main.py flags.")
     p.add_argument("--dry-run", action="store_true", help="print the training commands only")
     p.add_argument("--parallel", type=int, default=1, help="runs at once (default 1)")
     p.add_argument("--grid", default=os.path.join("flags", "balls.grid"),
@@ -72,8 +74,8 @@ def main(argv=None, print_fn=None):
         return 0
     figure_dir = os.path.join(ROOT, args.figure_dir)
     part = f" (shard {args.shard}: {len(mine)} of {len(experiments)})" if shard[1] > 1 else ""
-    print_fn(f"{len(mine)} runs from {args.grid}{part}, {args.parallel} at a time; each run "
-             "logs to run.log in its run directory")
+    print_fn(f"{len(mine)} run{'s' * (len(mine) != 1)} from {args.grid}{part}, "
+             f"{args.parallel} at a time; each run logs to run.log in its run directory")
     ran = dict(zip(mine, run_grid(ROOT, [experiments[i] for i in mine], args.parallel,
                                   print_fn)))
     outcomes = [ran[i] if i in ran else run_experiment(ROOT, flags, run=False)

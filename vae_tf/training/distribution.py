@@ -1,32 +1,12 @@
 """The ``tf.distribute`` strategy and the Keras precision policy a run trains under."""
 
 import contextlib
-import json
-import os
 
 import keras
 import tensorflow as tf
 
 from vae_tf.config import PRECISIONS, ConfigError
-
-
-def _tf_config_error():
-    """Why ``TF_CONFIG`` cannot describe this worker of a cluster (a phrase), or None."""
-    raw = os.environ.get("TF_CONFIG")
-    if not raw:
-        return "TF_CONFIG is not set (see README, \"Several GPUs and machines\")"
-    try:
-        spec = json.loads(raw)
-        workers = spec["cluster"]["worker"]
-        task = spec["task"]
-        if not 0 <= int(task["index"]) < len(spec["cluster"][task["type"]]):
-            return f"TF_CONFIG task index {task['index']} is outside its {task['type']} list"
-    except (ValueError, KeyError, TypeError):
-        return ("TF_CONFIG is not JSON of the form {\"cluster\": {\"worker\": [\"host:port\", "
-                "...]}, \"task\": {\"type\": \"worker\", \"index\": i}}")
-    if not workers:
-        return "TF_CONFIG lists no workers"
-    return None
+from vae_tf.training.cluster import tf_config_error
 
 
 def make_strategy(name):
@@ -39,7 +19,7 @@ def make_strategy(name):
     other TensorFlow work of the process.
     """
     if name == "multi_worker":
-        problem = _tf_config_error()
+        problem = tf_config_error()
         if problem:
             raise ConfigError("strategy", f"multi_worker needs a cluster: {problem}")
         return tf.distribute.MultiWorkerMirroredStrategy()
