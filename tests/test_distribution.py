@@ -1,6 +1,7 @@
 """Training under tf.distribute strategies and mixed precision (README "Several GPUs and
-machines"). Strategies run in subprocesses (tests/strategy_worker.py, main.py): logical devices
-and a cluster must be set up before TensorFlow starts."""
+machines"). Mirrored and multi-worker runs are subprocesses (tests/strategy_worker.py, main.py):
+logical devices and a cluster must be set up before TensorFlow starts; the one-device runs they
+are compared with train in this process."""
 
 import json
 import os
@@ -11,6 +12,7 @@ import sys
 import numpy as np
 import pytest
 
+import strategy_worker
 from test_main import FAST, latest_step
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -52,7 +54,7 @@ def tf_config(ports, index):
 @pytest.mark.parametrize("objective", ["beta", "factor"])
 def test_mirrored_over_two_cpu_devices_equals_one_device(objective, tmp_path):
     one, two = tmp_path / "one.npz", tmp_path / "two.npz"
-    finish(run_worker(one, "one_device", objective))
+    strategy_worker.main(one, "one_device", objective)  # in this process: one device
     finish(run_worker(two, "mirrored", objective, devices=2))
     one, two = np.load(one), np.load(two)
     assert (int(one["replicas"]), int(two["replicas"])) == (1, 2)
@@ -70,7 +72,7 @@ def test_two_workers_on_localhost_agree_on_the_weights_and_equal_one_device(tmp_
                           env={"TF_CONFIG": tf_config(ports, i)}) for i in range(2)]
     for worker in workers:
         finish(worker)
-    finish(run_worker(tmp_path / "one.npz", "one_device", "factor"))
+    strategy_worker.main(tmp_path / "one.npz", "one_device", "factor")
     first, second, one = (np.load(tmp_path / f"{name}.npz")
                           for name in ("worker0", "worker1", "one"))
     assert int(first["replicas"]) == int(second["replicas"]) == 2
@@ -132,7 +134,7 @@ def test_batch_that_does_not_split_over_the_replicas_is_refused():
 
 
 def test_mixed_precision_bfloat16_trains(tmp_path):
-    finish(run_worker(tmp_path / "bf16.npz", "auto", "beta", precision="mixed_bfloat16"))
+    strategy_worker.main(tmp_path / "bf16.npz", "auto", "beta", precision="mixed_bfloat16")
     losses = np.load(tmp_path / "bf16.npz")["loss"]
     assert np.all(np.isfinite(losses)) and losses[-1] < 0.5 * losses[0]
 

@@ -1,5 +1,6 @@
 """--mode=eval, --eval_every and eval.json: the metrics on trained (or untrained) runs."""
 
+import dataclasses
 import json
 import os
 
@@ -7,7 +8,7 @@ import numpy as np
 import pytest
 import tensorflow_datasets as tfds
 
-from test_main import FAST, main_py, tensorboard_tags
+from test_main import main_py, tensorboard_tags, train_in_process
 from test_tfds_sources import _mark_prepared
 from vae_tf.config import METRIC_NAMES, ConfigError, TrainConfig
 from vae_tf.training.evaluation import evaluate_run, metric_sizes
@@ -23,12 +24,12 @@ def read_eval(run_dir):
 
 def test_untrained_balls_model_is_evaluated_end_to_end(tmp_path):
     """--max_step=0 saves the initialisation; --mode=eval scores it with every metric."""
-    train_dir = f"--train_dir={tmp_path}/run"
     run_dir = f"{tmp_path}/run_model_all_conv_num_balls_2_beta_0.1"
-    result = main_py(*FAST, train_dir, "--num_balls=2", "--max_step=0")
-    assert result.returncode == 0, result.stderr
-    result = main_py(*FAST, train_dir, "--num_balls=2", "--mode=eval", *QUICK)
-    assert result.returncode == 0, result.stderr
+    config = dataclasses.replace(train_in_process(tmp_path, num_balls=2, max_step=0),
+                                 metric_points=200)
+    lines = []
+    evaluate_run(config, print_fn=lines.append)  # --mode=eval in this process
+    printed = "\n".join(lines)
     record = read_eval(run_dir)
     assert record["step"] == 0 and record["seed"] == 0 and record["metric_points"] == 200
     assert set(record["scores"]) == set(METRIC_NAMES) == set(record["seconds"])
@@ -38,7 +39,7 @@ def test_untrained_balls_model_is_evaluated_end_to_end(tmp_path):
         for key, value in scores.items():
             if key != "num_active_dims":
                 assert 0.0 <= value <= 1.0, (name, key, value)
-        assert f"  {name} " in result.stdout  # one printed line per metric, with its time
+        assert f"  {name} " in printed  # one printed line per metric, with its time
     assert record["scores"]["factor_vae"]["num_active_dims"] <= 1  # all_conv --hidden_size=1
     # What a score needs to be compared across machines: representation, estimator, versions.
     assert record["representation"] == "mean"
@@ -47,7 +48,7 @@ def test_untrained_balls_model_is_evaluated_end_to_end(tmp_path):
     assert {"vae_tf", "tensorflow", "numpy", "scikit-learn", "lightgbm"} <= set(record["versions"])
     assert all(record["versions"][name] for name in ("tensorflow", "numpy", "scikit-learn"))
     assert 0 < record["code_table"]["distinct_observations"] <= 32 ** 4
-    assert "of 4 factors fitted" in result.stdout  # DCI's progress
+    assert "of 4 factors fitted" in printed  # DCI's progress
     assert record["held_out"]["reconstruction"] > 100  # an untrained decoder is far from the frames
     assert {f"metrics/{name}/{key}" for name, scores in record["scores"].items()
             for key in scores} <= tensorboard_tags(run_dir)
@@ -68,11 +69,10 @@ def test_untrained_balls_model_is_evaluated_end_to_end(tmp_path):
 
 
 def test_eval_every_scores_during_training(tmp_path):
-    train_dir = f"--train_dir={tmp_path}/run"
-    result = main_py(*FAST, train_dir, "--max_step=20", "--eval_every=10", "--metrics=mig",
-                     *QUICK)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.count("metrics at step") == 2
+    lines = []
+    train_in_process(tmp_path, max_step=20, eval_every=10, metrics="mig", metric_points=200,
+                     print_fn=lines.append)
+    assert sum(line.startswith("metrics at step") for line in lines) == 2
     record = read_eval(f"{tmp_path}/run_model_all_conv_num_balls_1_beta_0.1")
     assert record["step"] == 20 and set(record["scores"]) == {"mig"}
 

@@ -70,34 +70,44 @@ def test_bad_options_exit_2_with_one_line(args, message):
     assert line.startswith("run.sh: error: ") and message in line
 
 
-def test_tiny_grid_runs_resumes_and_reports_failures(tmp_path):
-    """Two runs and one with a bad flag: the good ones finish, the bad one is named, the exit
-    code is 1; a second pass trains nothing; results.md has one row per run."""
+def test_tiny_grid_runs_in_shards_resumes_and_reports_failures(tmp_path):
+    """Two runs and one with a bad flag, in two shards: the good ones finish, the bad one is
+    named, the exit code is 1, results.md merges the shards (one row per run); a full pass
+    afterwards trains nothing."""
     grid = tmp_path / "tiny.grid"
     grid.write_text("--beta=0.1\n--beta=0.5\n--beta=0.5 --keep_prob=7\n")
     args = ["--grid", str(grid), "--figure_dir", str(tmp_path / "figures"), "--parallel", "2",
             *TINY, "--max_step", "20", "--metrics=mig", "--metric_points=200",
             f"--train_dir={tmp_path}/run"]
-    lines = []
-    assert main(args, print_fn=lines.append) == 1
     run_dirs = [f"{tmp_path}/run_model_all_conv_num_balls_1_beta_{b}" for b in ("0.1", "0.5")]
+
+    def rows():
+        with open(tmp_path / "figures" / "results.md") as f:
+            return [line for line in f if line.startswith("| ") and "---" not in line][1:]
+
+    def statuses():
+        return [row.rstrip(" |\n").rsplit(" | ", 1)[1] for row in rows()]
+
+    second = []
+    assert main([*args, "--shard", "1/2"], print_fn=second.append) == 0
+    assert second[0].startswith("1 run from ") and "1 finished, 0 skipped, 0 failed" in second
+    assert statuses() == ["pending", "finished", "failed"]
+    lines = []
+    assert main([*args, "--shard", "0/2"], print_fn=lines.append) == 1
+    assert "1 finished, 0 skipped, 1 failed" in lines
+    assert statuses() == ["finished", "finished", "failed"]
     for run_dir in run_dirs:
         assert os.path.exists(os.path.join(run_dir, "eval.json"))
         with open(os.path.join(run_dir, "run.log")) as f:
             log = f.read()
         assert log.count("$ python main.py") == 2 and "held-out reconstruction" in log
-    assert "2 finished, 0 skipped, 1 failed" in lines
     assert sum(bool(re.search(r": trained in \d+ s, evaluated in \d+ s$", line))
-               for line in lines) == 2
+               for line in second + lines) == 2
     failed = [line for line in lines if line.startswith("failed: ")]
     assert len(failed) == 1 and "--keep_prob" in failed[0]
     assert any(line.startswith("figures of ") and "(done;" in line for line in lines)
     assert (tmp_path / "figures" / "heat_map_model_all_conv_num_balls_1_beta_0.1.png").exists()
-
-    with open(tmp_path / "figures" / "results.md") as f:
-        rows = [line for line in f if line.startswith("| ") and "---" not in line][1:]
-    assert len(rows) == 3
-    assert rows[0].split(" | ")[5] == "20" and rows[2].rstrip(" |\n").endswith("failed")
+    assert rows()[0].split(" | ")[5] == "20"
 
     lines.clear()
     assert main(args, print_fn=lines.append) == 1
@@ -105,20 +115,3 @@ def test_tiny_grid_runs_resumes_and_reports_failures(tmp_path):
     for run_dir in run_dirs:
         with open(os.path.join(run_dir, "run.log")) as f:
             assert f.read().count("$ python main.py") == 2  # nothing ran again
-
-
-def test_shards_merge_into_one_results_table(tmp_path):
-    grid = tmp_path / "two.grid"
-    grid.write_text("--beta=0.1\n--beta=0.5\n")
-    args = ["--grid", str(grid), "--figure_dir", str(tmp_path / "figures"), *TINY,
-            "--max_step=10", "--metrics=mig", "--metric_points=200", f"--train_dir={tmp_path}/r"]
-
-    def statuses():
-        with open(tmp_path / "figures" / "results.md") as f:
-            rows = [line for line in f if line.startswith("| ") and "---" not in line][1:]
-        return [row.rstrip(" |\n").rsplit(" | ", 1)[1] for row in rows]
-
-    assert main([*args, "--shard", "1/2"], print_fn=lambda line: None) == 0
-    assert statuses() == ["pending", "finished"]
-    assert main([*args, "--shard", "0/2"], print_fn=lambda line: None) == 0
-    assert statuses() == ["finished", "finished"]

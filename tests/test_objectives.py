@@ -113,6 +113,7 @@ def test_every_objective_trains_and_its_loss_falls(objective, jit):
         assert int(vae.objective.optimizer.iterations) == 120
 
 
+@pytest.mark.slow
 def test_annealed_kl_follows_the_capacity():
     """After the first thousand steps the KL stays within 20 % of C_t (γ = 1000)."""
     keras.utils.set_random_seed(0)

@@ -160,6 +160,9 @@ class Monitor(keras.callbacks.Callback):
         if any(key.startswith("val_") for key in logs):
             self._eval_step = step
 
+    def on_train_end(self, logs=None):
+        self.writer.flush()
+
     def log_held_out(self, result):
         """The held-out ``result`` (with its ``step``) as ``eval/...`` scalars, unless the
         validation of ``fit`` logged that step already (the same numbers); closes the writer."""
