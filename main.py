@@ -67,7 +67,8 @@ def define_flags():
                         "<train_dir>_model_<m>_num_balls_<n>_beta_<b> (other data sets: "
                         "<train_dir>_dataset_<name>_model_<m>_beta_<b>).")
     flags.DEFINE_enum("dataset", d.dataset, DATASETS, "Training data: the balls generator, "
-                      "dSprites (TFDS), dSprites re-rendered here (no files needed), MNIST or CelebA (TFDS).")
+                      "dSprites (TFDS), dSprites re-rendered here (no files needed), MNIST or "
+                      "CelebA (TFDS).")
     flags.DEFINE_string("data_dir", d.data_dir, "TFDS data directory (default: TFDS_DATA_DIR "
                         "or ~/tensorflow_datasets).")
     flags.DEFINE_string("manual_dir", d.manual_dir, "Folder where you put the original files "
@@ -151,8 +152,9 @@ def _default(flag):
 def grouped_help():
     """``--help``: the usage lines of the module docstring, then every flag of main.py by
     topic (:data:`FLAG_GROUPS`) with its default."""
-    lines = [__doc__.strip().replace("``", ""), "", "Flags (--name=value; --flagfile=FILE reads them from a file, "
-             "--helpfull adds absl's own):"]
+    lines = [__doc__.strip().replace("``", ""), "",
+             "Flags (--name=value; --flagfile=FILE reads them from a file, --helpfull adds "
+             "absl's own):"]
     for group, names in FLAG_GROUPS.items():
         lines += ["", f"{group}:"]
         for name in names:
