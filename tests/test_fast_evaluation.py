@@ -1,6 +1,11 @@
 """Exact speed-ups of the evaluation: the factor-indexed code table, balls drawn from cached
 pieces, DCI's parallel fits; the fast DCI backend and the sampled representation."""
 
+import os
+import subprocess
+import sys
+import time
+
 import numpy as np
 import pytest
 
@@ -148,3 +153,45 @@ def test_lightgbm_backend_scores_a_disentangled_code_high():
     assert (np.argmax(r[:3], axis=0) == np.arange(3)).all()
     with pytest.raises(ValueError, match="unknown DCI backend"):
         dci(*train, *test, backend="xgboost", n_jobs=1)
+
+
+def _workers(pid):
+    """``{pid: CPU seconds}`` of the live loky worker processes whose parent is ``pid``."""
+    workers = {}
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                command = f.read()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z" and b"LokyProcess" in command:
+            workers[int(entry)] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return workers
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux's parent-death signal")
+def test_dci_workers_exit_when_the_evaluation_is_killed():
+    script = ("import numpy as np; from vae_tf.metrics.dci import importance_matrix; "
+              "r = np.random.RandomState(0); z = r.normal(size=(20000, 8)); "
+              "f = r.randint(0, 30, size=(20000, 2)); print('fitting', flush=True); "
+              "importance_matrix(z, f, z, f, n_jobs=2)")
+    process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
+                               text=True)
+    try:
+        assert process.stdout.readline() == "fitting\n"
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:  # until both have started fitting
+            workers = _workers(process.pid)
+            if len(workers) == 2 and min(workers.values()) > 4.0:
+                break
+            time.sleep(0.2)
+        assert len(workers) == 2 and min(workers.values()) > 4.0, "the workers did not fit"
+    finally:
+        process.kill()
+        process.wait()
+    deadline = time.monotonic() + 10
+    while any(os.path.exists(f"/proc/{pid}") for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [pid for pid in workers if os.path.exists(f"/proc/{pid}")]

@@ -3,7 +3,10 @@ for the quantitative evaluation of disentangled representations", sec. 3), with
 disentanglement_lib's gradient-boosted trees."""
 
 import concurrent.futures
+import ctypes
 import os
+import signal
+import sys
 import time
 
 import numpy as np
@@ -17,6 +20,8 @@ from vae_tf.metrics.codes import sample_codes
 EPSILON = 1e-11
 # Seconds between progress lines while the per-factor fits run.
 PROGRESS_SECONDS = 10.0
+# prctl(2) option: the signal a process gets when its parent dies.
+PR_SET_PDEATHSIG = 1
 
 # The boosted trees that predict each factor. "sklearn" is disentanglement_lib's estimator
 # (scikit-learn's GradientBoostingClassifier with its defaults: 100 rounds of depth-3 trees,
@@ -56,10 +61,16 @@ def fit_factor(codes_train, y_train, codes_test, y_test, seed=0, backend="sklear
             float(np.mean(model.predict(codes_test) == y_test)))
 
 
-def _single_threaded():
-    """Worker initialiser: one thread each, as there is one worker per core."""
+def _init_worker(parent):
+    """Worker initialiser: one thread each, as there is one worker per core; on Linux, the
+    kernel kills the worker when the process ``parent`` that started it dies (an evaluation
+    killed mid-fit leaves no orphan computing a fit nobody will read)."""
     from threadpoolctl import threadpool_limits
     threadpool_limits(1)
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # it died while this worker started
+        os._exit(1)
 
 
 def default_jobs(num_factors):
@@ -101,7 +112,8 @@ def importance_matrix(codes_train, factors_train, codes_test, factors_test, seed
     else:
         # loky's workers are fresh interpreters (not forks of a process that may hold
         # TensorFlow's thread pools) that do not re-run the caller's __main__.
-        pool = get_reusable_executor(n_jobs, initializer=_single_threaded)
+        pool = get_reusable_executor(n_jobs, initializer=_init_worker,
+                                     initargs=(os.getpid(),))
         futures = [pool.submit(fit_factor, *job) for job in jobs]
         pending = set(futures)
         while pending:
