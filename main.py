@@ -243,10 +243,11 @@ def main(argv):
         if config.dataset in tfds_sources.DATASETS:
             tfds_sources.check_available(config.dataset, config.data_dir or None,
                                          config.manual_dir or None)
-        if FLAGS.mode == "train" and config.strategy == "multi_worker" and tf_config_error():
-            raise ConfigError("strategy", f"multi_worker needs a cluster: {tf_config_error()}")
         if FLAGS.mode == "train":
             from vae_tf.training.run_dir import prepare_run_dir
+            problem = config.strategy == "multi_worker" and tf_config_error()
+            if problem:
+                raise ConfigError("strategy", f"multi_worker needs a cluster: {problem}")
             prepare_run_dir(config, overwrite=FLAGS.overwrite)
             print(f"run directory: {os.path.abspath(config.run_dir)}", flush=True)
     except ConfigError as e:
