@@ -3,14 +3,22 @@
 import json
 
 from vae_tf.config import TrainConfig
-from vae_tf.grid.summary import first_step_above, main
+from vae_tf.grid.summary import main, mean_frame_cost, step_from_which
 from vae_tf.training.evaluation import evaluate_run
 from vae_tf.training.train import train
 
 
-def test_first_step_above():
-    assert first_step_above([100, 200, 300], [0.2, 1.5, 3.0], 1.0) == 200
-    assert first_step_above([100, 200], [0.2, 0.9], 1.0) is None
+def test_step_from_which_a_condition_holds_for_good():
+    above = lambda value: value > 1.0  # noqa: E731
+    assert step_from_which([100, 200, 300], [0.2, 1.5, 3.0], above) == 200
+    assert step_from_which([100, 200, 300, 400], [4.0, 0.5, 2.0, 3.0], above) == 300
+    assert step_from_which([100, 200], [0.2, 0.9], above) is None
+    assert step_from_which([100, 200], [2.0, 0.9], above) is None
+
+
+def test_mean_frame_cost_is_the_balls_plateau():
+    one, two = mean_frame_cost(1), mean_frame_cost(2)
+    assert 155 < one < 175 and 260 < two < 295  # README: about 165 and 278 nats
 
 
 def test_summary_of_a_finished_run(tmp_path):
@@ -35,4 +43,7 @@ def test_summary_of_a_finished_run(tmp_path):
     sigma = summary["sigma_sorted"]
     assert len(sigma) == 16 and sigma == sorted(sigma) and 0 < sigma[0] <= sigma[-1] < 3
     kl = summary["curves"]["train/kl"]["value"]
-    assert summary["kl_passes_1_nat_at_step"] == first_step_above([10, 20], kl, 1.0)
+    assert summary["kl_above_1_nat_from_step"] == step_from_which([10, 20], kl,
+                                                                  lambda value: value > 1.0)
+    assert 155 < summary["mean_frame_reconstruction"] < 175
+    assert "below_plateau_from_step" in summary

@@ -6,9 +6,10 @@ For each run directory that holds an ``eval.json`` scoring its latest checkpoint
 ``<out>/<run name>.json``: the run's settings, its ``eval.json`` record, its training and
 evaluation seconds (``grid.json``), the sorted mean posterior σ per latent over the balls figure
 trajectory (as the σ plots), the training and held-out reconstruction and KL against the step
-(from TensorBoard) and the first step at which the training KL passed 1 nat (when the run left
-the mean-frame plateau). Runs not finished are listed and skipped. No checkpoint, event file or
-image is copied.
+(from TensorBoard), and when the run left the mean-frame plateau: the step from which the training
+KL stays above 1 nat, and (balls, cross-entropy) the step from which the training reconstruction
+stays below 90 % of the mean frame's cost. Runs not finished are listed and skipped. No
+checkpoint, event file or image is copied.
 """
 
 import argparse
@@ -16,16 +17,39 @@ import json
 import os
 import sys
 
+import numpy as np
+
+from vae_tf.data import balls
 from vae_tf.grid.runner import EVAL_FILE, TIMES_FILE, latest_step, read_json
 
 CURVES = ("train/reconstruction", "train/kl", "eval/reconstruction", "eval/kl")
 PLATEAU_KL = 1.0  # nats
+PLATEAU_FRACTION = 0.9  # of the mean frame's reconstruction cost
+MEAN_FRAME_SAMPLES = 10000
 
 
-def first_step_above(steps, values, threshold):
-    """The first step whose value exceeds ``threshold``, or None."""
-    above = [int(step) for step, value in zip(steps, values) if value > threshold]
-    return above[0] if above else None
+def step_from_which(steps, values, condition):
+    """The first step from which ``condition(value)`` holds at every later logged step, or
+    None."""
+    first = None
+    for step, value in zip(steps, values):
+        if not condition(value):
+            first = None
+        elif first is None:
+            first = int(step)
+    return first
+
+
+def mean_frame_cost(num_balls, friction=False, resolution=32, seed=0):
+    """Bernoulli reconstruction cost in nats per frame of always predicting the mean frame
+    (per-pixel mean intensity of ``MEAN_FRAME_SAMPLES`` i.i.d. frames): the plateau a collapsed
+    run sits on."""
+    frames, _ = balls.sample_iid(MEAN_FRAME_SAMPLES, num_balls, np.random.default_rng(seed),
+                                 resolution, friction)
+    frames = frames.astype(np.float64)
+    p = np.clip(frames.mean(axis=0), 1e-7, 1 - 1e-7)
+    cost = -(frames * np.log(p) + (1 - frames) * np.log(1 - p))
+    return float(cost.reshape(len(frames), -1).sum(axis=1).mean())
 
 
 def summarise(run_dir):
@@ -44,10 +68,17 @@ def summarise(run_dir):
                "curves": {tag: {"step": scalars[tag][0].tolist(),
                                 "value": scalars[tag][1].tolist()}
                           for tag in CURVES if tag in scalars}}
+    config = run.config
     if "train/kl" in scalars:
-        summary["kl_passes_1_nat_at_step"] = first_step_above(*scalars["train/kl"], PLATEAU_KL)
-    if run.config.dataset == "balls":
-        summary["sigma_sorted"] = stddev.sorted_sigma(runs.restore(run), run.config).tolist()
+        summary["kl_above_1_nat_from_step"] = step_from_which(
+            *scalars["train/kl"], lambda kl: kl > PLATEAU_KL)
+    if config.dataset == "balls":
+        summary["sigma_sorted"] = stddev.sorted_sigma(runs.restore(run), config).tolist()
+        if config.recon_loss == "ce" and "train/reconstruction" in scalars:
+            cost = mean_frame_cost(config.num_balls, config.friction, config.image_shape[0])
+            summary["mean_frame_reconstruction"] = cost
+            summary["below_plateau_from_step"] = step_from_which(
+                *scalars["train/reconstruction"], lambda value: value < PLATEAU_FRACTION * cost)
     return summary
 
 
