@@ -51,6 +51,14 @@ def tf_config(ports, index):
     return json.dumps({"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}})
 
 
+def assert_curve_close(actual, desired, name):
+    """Logged values equal within LOSS_RTOL of the curve's own scale: FactorVAE's TC estimate
+    is a difference of log-densities that crosses 0, where a bound relative to each value
+    would demand more than float32 summation order can keep."""
+    np.testing.assert_allclose(actual, desired, rtol=LOSS_RTOL,
+                               atol=LOSS_RTOL * np.abs(desired).max(), err_msg=name)
+
+
 @pytest.mark.parametrize("objective", ["beta", "factor"])
 def test_mirrored_over_two_cpu_devices_equals_one_device(objective, tmp_path):
     one, two = tmp_path / "one.npz", tmp_path / "two.npz"
@@ -62,7 +70,7 @@ def test_mirrored_over_two_cpu_devices_equals_one_device(objective, tmp_path):
     names = ["loss", "reconstruction", "kl"] + (["tc", "disc_loss"] if objective == "factor"
                                                 else [])
     for name in names:
-        np.testing.assert_allclose(two[name], one[name], rtol=LOSS_RTOL, err_msg=name)
+        assert_curve_close(two[name], one[name], name)
     np.testing.assert_allclose(two["weights"], one["weights"], rtol=0, atol=WEIGHT_ATOL)
 
 
@@ -82,10 +90,11 @@ def test_two_workers_on_localhost_agree_on_the_weights_and_equal_one_device(tmp_
     # Each worker's data shard is its half of the global batch, so the cluster trains the
     # one-device run.
     for name in ("loss", "reconstruction", "kl", "tc", "disc_loss"):
-        np.testing.assert_allclose(first[name], one[name], rtol=LOSS_RTOL, err_msg=name)
+        assert_curve_close(first[name], one[name], name)
     np.testing.assert_allclose(first["weights"], one["weights"], rtol=0, atol=WEIGHT_ATOL)
 
 
+@pytest.mark.slow  # two TensorFlow processes end to end; the numerics are checked above
 def test_main_py_multi_worker_writes_one_run_directory(tmp_path):
     ports = free_ports(2)
     train_dir = str(tmp_path / "run")

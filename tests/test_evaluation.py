@@ -62,9 +62,8 @@ def test_untrained_balls_model_is_evaluated_end_to_end(tmp_path):
     assert set(again["scores"]) == {"mig", "dci"}
     assert again["scores"]["mig"] == record["scores"]["mig"]
     assert again["dci"]["backend"] == "lightgbm" and "DCI (lightgbm)" in result.stdout
-    result = main_py(f"--run_dir={run_dir}", "--mode=eval", "--metrics=sap",
-                     "--representation=sampled", *QUICK)
-    assert result.returncode == 0, result.stderr
+    evaluate_run(dataclasses.replace(config, metrics="sap", representation="sampled"),
+                 print_fn=lines.append)
     assert read_eval(run_dir)["representation"] == "sampled" and "dci" not in read_eval(run_dir)
 
 

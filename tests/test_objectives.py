@@ -94,9 +94,12 @@ def frames(num=32 * 40):
     return balls.sample_iid(num, 1, np.random.default_rng(0))[0]
 
 
-@pytest.mark.parametrize("objective, jit", [("annealed", "off"), ("tcvae", "off"),
-                                            ("factor", "off"), ("factor", "on"),
-                                            ("nonsyn", "off"), ("nonsyn", "on")])
+# The XLA-compiled steps of the objectives with their own optimizers: slow suite (compiling
+# costs more than training here).
+@pytest.mark.parametrize("objective, jit", [
+    ("annealed", "off"), ("tcvae", "off"), ("factor", "off"), ("nonsyn", "off"),
+    pytest.param("factor", "on", marks=pytest.mark.slow),
+    pytest.param("nonsyn", "on", marks=pytest.mark.slow)])
 def test_every_objective_trains_and_its_loss_falls(objective, jit):
     keras.utils.set_random_seed(0)
     vae = build_vae(TrainConfig(**{**balls_config(objective).to_dict(), "jit_compile": jit}))
