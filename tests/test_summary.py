@@ -2,8 +2,10 @@
 
 import json
 
+from PIL import Image
+
 from vae_tf.config import TrainConfig
-from vae_tf.grid.summary import main, mean_frame_cost, step_from_which
+from vae_tf.grid.summary import active_latents, main, mean_frame_cost, step_from_which
 from vae_tf.training.evaluation import evaluate_run
 from vae_tf.training.train import train
 
@@ -14,6 +16,14 @@ def test_step_from_which_a_condition_holds_for_good():
     assert step_from_which([100, 200, 300, 400], [4.0, 0.5, 2.0, 3.0], above) == 300
     assert step_from_which([100, 200], [0.2, 0.9], above) is None
     assert step_from_which([100, 200], [2.0, 0.9], above) is None
+
+
+def test_active_latents_are_those_above_a_hundredth_of_a_nat():
+    held_out = {"kl": 3.02, "kl_00": 2.0, "kl_01": 0.005, "kl_02": 0.011, "kl_10": 1.0,
+                "reconstruction": 20.0}
+    assert active_latents(held_out) == [0, 2, 10]
+    assert active_latents(held_out, threshold=1.5) == [0]
+    assert active_latents({"kl": 3.0}) is None
 
 
 def test_mean_frame_cost_is_the_balls_plateau():
@@ -47,3 +57,8 @@ def test_summary_of_a_finished_run(tmp_path):
                                                                   lambda value: value > 1.0)
     assert 155 < summary["mean_frame_reconstruction"] < 175
     assert "below_plateau_from_step" in summary
+    assert summary["active_latents"] == active_latents(record["held_out"])
+    assert summary["summarised_on"]["logical_cpus"] >= 1
+    assert summary["heat_map"] == "heat_map_model_all_conv_num_balls_1_beta_0.1.png"
+    with Image.open(tmp_path / "out" / summary["heat_map"]) as image:
+        assert image.format == "PNG"

@@ -8,13 +8,21 @@ evaluation seconds (``grid.json``), the sorted mean posterior σ per latent over
 trajectory (as the σ plots), the training and held-out reconstruction and KL against the step
 (from TensorBoard), and when the run left the mean-frame plateau: the step from which the training
 KL stays above 1 nat, and (balls, cross-entropy) the step from which the training reconstruction
-stays below 90 % of the mean frame's cost. Runs not finished are listed and skipped. No
-checkpoint, event file or image is copied.
+stays below 90 % of the mean frame's cost. It also records the active latents (held-out KL above
+``ACTIVE_KL`` nats per image, see :func:`active_latents`) and the machine the summary was made on
+(the one holding the checkpoints), and (balls) draws the run's heat map,
+``<out>/heat_map_<run>.png``, the only image written. Runs not finished are listed and skipped.
+No checkpoint or event file is copied; the run directories are only read.
+
+A field added since a summary was written is missing from it: readers treat it as unknown, and
+running this again over the run directory (while its checkpoints exist) fills it in.
 """
 
 import argparse
 import json
 import os
+import platform
+import re
 import sys
 
 import numpy as np
@@ -26,6 +34,12 @@ CURVES = ("train/reconstruction", "train/kl", "eval/reconstruction", "eval/kl")
 PLATEAU_KL = 1.0  # nats
 PLATEAU_FRACTION = 0.9  # of the mean frame's reconstruction cost
 MEAN_FRAME_SAMPLES = 10000
+# A latent is active when its held-out KL exceeds this many nats per image: it carries
+# information about the image (the KL per latent is what the posterior gains over the prior).
+ACTIVE_KL = 0.01
+# The heat map decodes frame 0's sampled z, as the original's.
+HEAT_MAP_START = "sample"
+_LATENT_KL = re.compile(r"kl_(\d+)")
 
 
 def step_from_which(steps, values, condition):
@@ -52,10 +66,38 @@ def mean_frame_cost(num_balls, friction=False, resolution=32, seed=0):
     return float(cost.reshape(len(frames), -1).sum(axis=1).mean())
 
 
-def summarise(run_dir):
-    """The summary dict of a finished run, or None when its latest checkpoint is not scored."""
-    from vae_tf.figures import curves, runs, stddev
+def active_latents(held_out, threshold=ACTIVE_KL):
+    """Indices of the latents whose held-out KL (``kl_<j>`` of an ``eval.json`` ``held_out``
+    record, nats per image) exceeds ``threshold``, ascending; None if the record has none."""
+    kl = {int(m.group(1)): value for key, value in held_out.items()
+          if (m := _LATENT_KL.fullmatch(key))}
+    return None if not kl else [j for j in sorted(kl) if kl[j] > threshold]
 
+
+def machine():
+    """``{cpu, logical_cpus, gpus, platform, python}`` of this machine (GPUs as TensorFlow
+    sees them)."""
+    import tensorflow as tf
+
+    cpu = platform.processor()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = re.search(r"^model name\s*:\s*(.+)$", f.read(), re.M).group(1).strip()
+    except (OSError, AttributeError):
+        pass
+    gpus = [tf.config.experimental.get_device_details(gpu).get("device_name", gpu.name)
+            for gpu in tf.config.list_physical_devices("GPU")]
+    return {"cpu": cpu, "logical_cpus": os.cpu_count(), "gpus": gpus,
+            "platform": platform.platform(), "python": platform.python_version()}
+
+
+def summarise(run_dir, figure_dir=None):
+    """The summary dict of a finished run, or None when its latest checkpoint is not scored.
+    ``figure_dir``: where a balls run's heat map goes (none is drawn when None)."""
+    from vae_tf.figures import curves, heat_map, plotting, runs, stddev
+    from vae_tf.tf_startup import import_tensorflow
+
+    import_tensorflow()  # before TensorBoard's reader: without its start-up notices
     record = read_json(os.path.join(run_dir, EVAL_FILE))
     step = latest_step(run_dir)
     if not record or step is None or record.get("step") != step:
@@ -69,11 +111,20 @@ def summarise(run_dir):
                                 "value": scalars[tag][1].tolist()}
                           for tag in CURVES if tag in scalars}}
     config = run.config
+    summary["active_latents"] = active_latents(record.get("held_out", {}))
+    summary["summarised_on"] = machine()
     if "train/kl" in scalars:
         summary["kl_above_1_nat_from_step"] = step_from_which(
             *scalars["train/kl"], lambda kl: kl > PLATEAU_KL)
     if config.dataset == "balls":
-        summary["sigma_sorted"] = stddev.sorted_sigma(runs.restore(run), config).tolist()
+        vae = runs.restore(run)
+        summary["sigma_sorted"] = stddev.sorted_sigma(vae, config).tolist()
+        if figure_dir is not None:
+            title = (f"{heat_map.title(config, HEAT_MAP_START)}\ncheckpoint at step {step:,} "
+                     f"(batches of {config.batch_size} frames)")
+            figure = heat_map.plot(*heat_map.heat_map_data(vae, config, HEAT_MAP_START), title)
+            summary["heat_map"] = heat_map.file_name(run)
+            plotting.save_png(figure, os.path.join(figure_dir, summary["heat_map"]))
         if config.recon_loss == "ce" and "train/reconstruction" in scalars:
             cost = mean_frame_cost(config.num_balls, config.friction, config.image_shape[0])
             summary["mean_frame_reconstruction"] = cost
@@ -89,7 +140,7 @@ def main(argv=None, print_fn=print):
     args = parser.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
     for run_dir in args.run_dirs:
-        summary = summarise(run_dir)
+        summary = summarise(run_dir, args.out)
         if summary is None:
             print_fn(f"skipped {run_dir}: not finished (no eval.json of its latest checkpoint)")
             continue
@@ -97,7 +148,8 @@ def main(argv=None, print_fn=print):
         with open(path, "w") as f:
             json.dump(summary, f, indent=1, sort_keys=True)
             f.write("\n")
-        print_fn(f"wrote {path}")
+        heat = f" and {summary['heat_map']}" if "heat_map" in summary else ""
+        print_fn(f"wrote {path}{heat}")
     return 0
 
 
