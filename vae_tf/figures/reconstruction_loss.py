@@ -48,19 +48,28 @@ def per_image_nats(vae, frames):
     return float(np.mean(np.asarray(reconstruction_loss(frames, logits, "ce"), np.float64)))
 
 
-def plot(nats_by_model, num_balls):
-    """``nats_by_model``: model -> {β: nats}. Markers joined per model, in β order."""
+def plot(nats_by_model, num_balls, subtitle=None, reference=None):
+    """``nats_by_model``: model -> {β: nats}. Markers joined per model, in β order.
+    ``subtitle`` replaces the second title line (how it was measured); ``reference``: another
+    source's model -> {β: nats} (the original), hollow markers on dashed lines."""
     figure = plotting.new_figure(*SIZE)
     axes = figure.subplots()
-    for model in sorted(nats_by_model, key=MODELS.index):
-        points = sorted(nats_by_model[model].items())
-        axes.plot([b for b, _ in points], [n for _, n in points], marker="o",
-                  color=COLOURS.get(model), label=model)
+    reference = reference or {}
+    for model in sorted({*nats_by_model, *reference}, key=MODELS.index):
+        for source, style, suffix in ((nats_by_model, {}, ""),
+                                      (reference, {"linestyle": "--", "markerfacecolor": "none"},
+                                       ", original")):
+            points = sorted(source.get(model, {}).items())
+            if points:
+                axes.plot([b for b, _ in points], [n for _, n in points], marker="o",
+                          color=COLOURS.get(model), label=model + suffix, **style)
+    axes.set_xticks(sorted({beta for source in (nats_by_model, reference)
+                            for by_beta in source.values() for beta in by_beta}))
     axes.set_xlabel("β")
     axes.set_ylabel("reconstruction error (nats per image)")
     axes.grid(alpha=0.3)
     axes.legend()
+    subtitle = subtitle or f"from a sampled z, {TRAJECTORIES} trajectories × {FRAMES} frames"
     axes.set_title(f"{plotting.ball_count(num_balls)} ball{'s' if num_balls > 1 else ''}: "
-                   f"reconstruction error by model and β\nfrom a sampled z, {TRAJECTORIES} "
-                   f"trajectories × {FRAMES} frames", fontsize=11)
+                   f"reconstruction error by model and β\n{subtitle}", fontsize=11)
     return figure
