@@ -7,6 +7,7 @@ import subprocess
 import pytest
 
 from test_main import ROOT
+from vae_tf.grid import __main__ as grid_main
 from vae_tf.grid.__main__ import main
 from vae_tf.grid.experiments import GridError, normalise_flags, read_grid
 
@@ -70,16 +71,18 @@ def test_bad_options_exit_2_with_one_line(args, message):
     assert line.startswith("run.sh: error: ") and message in line
 
 
-def test_tiny_grid_runs_in_shards_resumes_and_reports_failures(tmp_path):
-    """Two runs and one with a bad flag, in two shards: the good ones finish, the bad one is
-    named, the exit code is 1, results.md merges the shards (one row per run); a full pass
-    afterwards trains nothing."""
+def test_tiny_grid_runs_in_shards_resumes_and_reports_failures(tmp_path, monkeypatch):
+    """A run and one with a bad flag, in two shards: the good one finishes, the bad one is
+    named, the exit code is 1, results.md merges the shards (one row per run: the other shard's
+    run pending, then finished); a full pass afterwards trains nothing. The shard that trains
+    draws the figures (a subprocess drawing every run); the other passes record which runs
+    they would draw."""
     grid = tmp_path / "tiny.grid"
-    grid.write_text("--beta=0.1\n--beta=0.5\n--beta=0.5 --keep_prob=7\n")
+    grid.write_text("--beta=0.1\n--beta=0.5 --keep_prob=7\n")
     args = ["--grid", str(grid), "--figure_dir", str(tmp_path / "figures"), "--parallel", "2",
             *TINY, "--max_step", "20", "--metrics=mig", "--metric_points=200",
             f"--train_dir={tmp_path}/run"]
-    run_dirs = [f"{tmp_path}/run_model_all_conv_num_balls_1_beta_{b}" for b in ("0.1", "0.5")]
+    run_dir = f"{tmp_path}/run_model_all_conv_num_balls_1_beta_0.1"
 
     def rows():
         with open(tmp_path / "figures" / "results.md") as f:
@@ -88,30 +91,45 @@ def test_tiny_grid_runs_in_shards_resumes_and_reports_failures(tmp_path):
     def statuses():
         return [row.rstrip(" |\n").rsplit(" | ", 1)[1] for row in rows()]
 
-    second = []
-    assert main([*args, "--shard", "1/2"], print_fn=second.append) == 0
-    assert second[0].startswith("1 run from ") and "1 finished, 0 skipped, 0 failed" in second
-    assert statuses() == ["pending", "finished", "failed"]
+    def trained_lines(lines):
+        return [line for line in lines
+                if re.search(r": trained in \d+ s, evaluated in \d+ s$", line)]
+
+    drawn = []
+
+    def record_figures(outcomes, figure_dir, print_fn):
+        drawn.append(sorted(o.settings["run_dir"] for o in outcomes
+                            if o.settings and os.path.isdir(o.settings["run_dir"])))
+
+    monkeypatch.setattr(grid_main, "make_figures", record_figures)
     lines = []
-    assert main([*args, "--shard", "0/2"], print_fn=lines.append) == 1
-    assert "1 finished, 0 skipped, 1 failed" in lines
-    assert statuses() == ["finished", "finished", "failed"]
-    for run_dir in run_dirs:
-        assert os.path.exists(os.path.join(run_dir, "eval.json"))
-        with open(os.path.join(run_dir, "run.log")) as f:
-            log = f.read()
-        assert log.count("$ python main.py") == 2 and "held-out reconstruction" in log
-    assert sum(bool(re.search(r": trained in \d+ s, evaluated in \d+ s$", line))
-               for line in second + lines) == 2
+    assert main([*args, "--shard", "1/2"], print_fn=lines.append) == 1
+    assert lines[0].startswith("1 run from ") and "0 finished, 0 skipped, 1 failed" in lines
     failed = [line for line in lines if line.startswith("failed: ")]
     assert len(failed) == 1 and "--keep_prob" in failed[0]
+    assert statuses() == ["pending", "failed"] and drawn == [[]]
+    monkeypatch.undo()
+
+    lines = []
+    assert main([*args, "--shard", "0/2"], print_fn=lines.append) == 0
+    assert "1 finished, 0 skipped, 0 failed" in lines and len(trained_lines(lines)) == 1
+    assert statuses() == ["finished", "failed"]
+    assert os.path.exists(os.path.join(run_dir, "eval.json"))
+    with open(os.path.join(run_dir, "run.log")) as f:
+        log = f.read()
+    assert log.count("$ python main.py") == 2 and "held-out reconstruction" in log
     assert any(line.startswith("figures of ") and "(done;" in line for line in lines)
     assert (tmp_path / "figures" / "heat_map_model_all_conv_num_balls_1_beta_0.1.png").exists()
     assert rows()[0].split(" | ")[5] == "20"
 
-    lines.clear()
+    monkeypatch.setattr(grid_main, "make_figures", record_figures)
+    lines = []
+    assert main([*args, "--shard", "1/2"], print_fn=lines.append) == 1
+    assert statuses() == ["finished", "failed"]  # the other shard's run, finished
+    assert drawn[-1] == [run_dir]
+    lines = []
     assert main(args, print_fn=lines.append) == 1
-    assert "0 finished, 2 skipped, 1 failed" in lines
-    for run_dir in run_dirs:
-        with open(os.path.join(run_dir, "run.log")) as f:
-            assert f.read().count("$ python main.py") == 2  # nothing ran again
+    assert drawn[-1] == [run_dir] and not trained_lines(lines)
+    assert "0 finished, 1 skipped, 1 failed" in lines
+    with open(os.path.join(run_dir, "run.log")) as f:
+        assert f.read().count("$ python main.py") == 2  # nothing ran again
