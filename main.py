@@ -19,13 +19,15 @@ import textwrap
 from absl import app, flags, logging
 
 from vae_tf.config import (BATCH_MODES, DATASETS, DCI_BACKENDS, EVALUATION_SETTINGS,
-                           JIT_CHOICES, METRIC_NAMES, MODELS, OBJECTIVES, PRECISIONS,
-                           RECONSTRUCTION_LOSSES, REPRESENTATIONS, STRATEGIES, ConfigError,
-                           TrainConfig)
+                           JIT_CHOICES, METRIC_NAMES, MODELS, OBJECTIVE_FLAGS, OBJECTIVES,
+                           PRECISIONS, PREFETCH_BATCHES, RECONSTRUCTION_LOSSES, REPRESENTATIONS,
+                           STRATEGIES, ConfigError, TrainConfig)
 from vae_tf.data import tfds_sources
 from vae_tf.figures import HEAT_MAP_STARTS
 from vae_tf.tf_startup import import_tensorflow
-from vae_tf.training.cluster import tf_config_error
+from vae_tf.training import run_lock
+from vae_tf.training.cluster import is_chief, tf_config_error
+from vae_tf.training.run_dir import RunWriteError, last_good_checkpoint
 
 FLAGS = flags.FLAGS
 EXIT_USAGE = 2
@@ -81,8 +83,9 @@ def define_flags():
                          "a new run: save the initialisation only, to evaluate it).")
     flags.DEFINE_float("keep_prob", d.keep_prob, "Dropout keep probability after the dense "
                        "layer of the conv and burgess_conv encoders.")
-    flags.DEFINE_float("beta", d.beta, "Weight of the KL term (beta, nonsyn), of the total "
-                       "correlation (tcvae); annealed and factor do not use it.")
+    flags.DEFINE_float("beta", None, "Weight of the KL term (objectives beta: default 0.1, "
+                       "nonsyn: 1) or of the total correlation (tcvae: default 6, at least 1); "
+                       "annealed and factor have none.")
     flags.DEFINE_float("lr", d.lr, "Adam learning rate.")
     flags.DEFINE_integer("batch_size", d.batch_size, "Images per step.")
     flags.DEFINE_float("weight_init", d.weight_init, "Std and bias of dense-layer initialisers.")
@@ -100,14 +103,14 @@ def define_flags():
                       "tcvae: β-TCVAE.")
     flags.DEFINE_float("gamma", None, "annealed: weight of |KL - C_t| (default 1000); factor: "
                        "weight of the total correlation (default 6.4).")
-    flags.DEFINE_float("c_max", d.c_max, "annealed: final capacity C in nats.")
-    flags.DEFINE_integer("c_steps", d.c_steps, "annealed: steps over which C rises from 0 to "
-                         "c_max.")
-    flags.DEFINE_float("alpha", d.alpha, "nonsyn: weight of the synergy step.")
-    flags.DEFINE_float("omega", d.omega, "nonsyn: discount of later picks in the greedy "
-                       "subset search, in (0, 1].")
-    flags.DEFINE_float("disc_lr", d.disc_lr, "factor: Adam learning rate of the "
-                       "discriminator (beta1 0.5, beta2 0.9).")
+    flags.DEFINE_float("c_max", None, "annealed: final capacity C in nats (default 25).")
+    flags.DEFINE_integer("c_steps", None, "annealed: steps over which C rises from 0 to c_max "
+                         "(default 100000).")
+    flags.DEFINE_float("alpha", None, "nonsyn: weight of the synergy step (default 5).")
+    flags.DEFINE_float("omega", None, "nonsyn: discount of later picks in the greedy subset "
+                       "search, in (0, 1] (default 0.9).")
+    flags.DEFINE_float("disc_lr", None, "factor: Adam learning rate of the discriminator "
+                       "(beta1 0.5, beta2 0.9; default 0.0001).")
     flags.DEFINE_enum("batch_mode", d.batch_mode, BATCH_MODES, "iid: every frame from its own "
                       "trajectory; trajectory: consecutive frames of one (the original).")
     flags.DEFINE_integer("seed", d.seed, "Seed of weights, noise and data.")
@@ -141,7 +144,7 @@ def define_flags():
 
 def _default(flag):
     if flag.default is None:
-        return "(see text)"
+        return "(per --objective)" if flag.name in OBJECTIVE_FLAGS else "(see text)"
     if isinstance(flag.default, bool):
         return "true" if flag.default else "false"
     if isinstance(flag.default, list):
@@ -227,6 +230,49 @@ def _raise_interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
+def _memory_bytes():
+    """This machine's physical memory in bytes, or None where it cannot be read."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def check_training_inputs(config):
+    """Refuse, before TensorFlow loads, the training settings that cannot work here."""
+    problem = config.strategy == "multi_worker" and tf_config_error()
+    if problem:
+        raise ConfigError("strategy", f"multi_worker needs a cluster: {problem}")
+    memory = _memory_bytes()
+    if memory and config.stream_bytes > memory:
+        shape = "x".join(map(str, config.image_shape))
+        raise ConfigError("batch_size", (
+            f"{config.batch_size} images of {shape} need at least "
+            f"{config.stream_bytes / 2**30:.1f} GiB of memory ({PREFETCH_BATCHES + 2} float32 "
+            f"batches in the input stream), more than this machine's {memory / 2**30:.1f} GiB"))
+
+
+def prepare(config, print_fn):
+    """The checks and writes of ``--mode=train`` / ``eval`` before TensorFlow loads; returns the
+    run directory's lock (None for a worker of a cluster that does not write it)."""
+    if config.dataset in tfds_sources.DATASETS:
+        tfds_sources.check_available(config.dataset, config.data_dir or None,
+                                     config.manual_dir or None)
+    if FLAGS.mode == "eval":
+        return run_lock.acquire(config.run_dir, "main.py --mode=eval", print_fn)
+    check_training_inputs(config)
+    writer = config.strategy != "multi_worker" or is_chief()
+    lock = run_lock.acquire(config.run_dir, "main.py --mode=train", print_fn) if writer else None
+    try:
+        from vae_tf.training.run_dir import prepare_run_dir
+        prepare_run_dir(config, overwrite=FLAGS.overwrite)
+    except ConfigError:
+        run_lock.release(lock)
+        raise
+    print_fn(f"run directory: {os.path.abspath(config.run_dir)}")
+    return lock
+
+
 def main(argv):
     if len(argv) > 1:
         fail(f"unexpected arguments {' '.join(argv[1:])!r} (flags take the form --name=value)")
@@ -235,44 +281,52 @@ def main(argv):
              "--train_dir and the model flags")
     if FLAGS.mode == "figures":
         return make_figures()
+    print_fn = lambda line: print(line, flush=True)  # noqa: E731
     try:
         config = eval_config() if FLAGS.mode == "eval" else config_from_flags()
         if FLAGS.mode == "config":
             print(json.dumps({**config.to_dict(), "run_dir": config.run_dir}, sort_keys=True))
             return
-        if config.dataset in tfds_sources.DATASETS:
-            tfds_sources.check_available(config.dataset, config.data_dir or None,
-                                         config.manual_dir or None)
-        if FLAGS.mode == "train":
-            from vae_tf.training.run_dir import prepare_run_dir
-            problem = config.strategy == "multi_worker" and tf_config_error()
-            if problem:
-                raise ConfigError("strategy", f"multi_worker needs a cluster: {problem}")
-            prepare_run_dir(config, overwrite=FLAGS.overwrite)
-            print(f"run directory: {os.path.abspath(config.run_dir)}", flush=True)
+        lock = prepare(config, print_fn)
     except ConfigError as e:
         fail(str(e))
+    except RunWriteError as e:
+        fail(f"{e}; {last_good_checkpoint(config.run_dir)}", code=1)
+    try:
+        run(config, print_fn)
+    finally:
+        run_lock.release(lock)
+
+
+def run(config, print_fn):
+    """Train or evaluate under the run directory's lock; errors end as one line."""
     # TensorFlow is imported only once the flags are known to be good.
     _quiet_logging()
     import_tensorflow()
+    import tensorflow as tf
+    from vae_tf.training.checkpoints import CheckpointError
     from vae_tf.training.evaluation import evaluate_run
     from vae_tf.training.train import NonFiniteLossError, train
     signal.signal(signal.SIGTERM, _raise_interrupt)
-    run = evaluate_run if FLAGS.mode == "eval" else train
     try:
-        run(config, print_fn=lambda line: print(line, flush=True))
+        (evaluate_run if FLAGS.mode == "eval" else train)(config, print_fn=print_fn)
         if FLAGS.mode == "train":
-            print(f"figures: python {sys.argv[0]} --mode=figures --checkpoint_dir="
-                  f"{os.path.dirname(os.path.abspath(config.run_dir))}", flush=True)
-    except ConfigError as e:  # data that cannot be read (a corrupt TFDS download, say)
+            print_fn(f"figures: python {sys.argv[0]} --mode=figures --checkpoint_dir="
+                     f"{os.path.dirname(os.path.abspath(config.run_dir))}")
+    except (ConfigError, CheckpointError) as e:  # data or checkpoints that cannot be read
         fail(str(e))
     except NonFiniteLossError as e:
         fail(str(e), code=1)
+    except (RunWriteError, tf.errors.ResourceExhaustedError, OSError) as e:
+        # A write that failed (TensorBoard's writer raises TensorFlow's own error).
+        message = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        fail(f"{message}; {last_good_checkpoint(config.run_dir)}", code=1)
     except KeyboardInterrupt:
         # The checkpoint is on disk. Leave at once: interpreter shutdown while the input
         # pipeline's generator thread is mid-call can crash (seen once as SIGSEGV).
         sys.stdout.flush()
         sys.stderr.flush()
+        run_lock.release_all()
         os._exit(130)
 
 

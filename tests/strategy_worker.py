@@ -35,7 +35,7 @@ def main(out, strategy_name, objective, devices=1, precision="off"):
                          seed=0, lr=1e-3)
     keras.utils.set_random_seed(config.seed)
     vae = build_vae(config, strategy)
-    data, _ = training_data(config, seed=[config.seed, 0, 0], print_fn=lambda line: None)
+    data, _ = training_data(config, seed=[config.seed, 0], print_fn=lambda line: None)
     history = vae.fit(data, steps_per_epoch=1, epochs=STEPS, verbose=0, shuffle=False).history
     weights = np.concatenate([w.ravel() for w in vae.get_weights()])
     extra = vae.objective.trackables().get("discriminator")

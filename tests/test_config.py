@@ -49,12 +49,58 @@ def test_latent_size_default_follows_the_model():
 
 
 def test_objective_settings():
-    assert TrainConfig().gamma == 0.0
-    assert TrainConfig(objective="annealed").gamma == 1000.0
-    assert TrainConfig(objective="factor").gamma == 6.4
+    """Each objective gets its own defaults; settings it does not own stay None."""
+    assert (TrainConfig().beta, TrainConfig().gamma, TrainConfig().c_max) == (0.1, None, None)
+    annealed = TrainConfig(objective="annealed")
+    assert (annealed.gamma, annealed.c_max, annealed.c_steps, annealed.beta) == (
+        1000.0, 25.0, 100000, None)
+    assert (TrainConfig(objective="factor").gamma, TrainConfig(objective="factor").beta) == (
+        6.4, None)
     assert TrainConfig(objective="factor", gamma=40.0).gamma == 40.0
+    assert TrainConfig(objective="tcvae").beta == 6.0
+    nonsyn = TrainConfig(objective="nonsyn")
+    assert (nonsyn.beta, nonsyn.alpha, nonsyn.omega) == (1.0, 5.0, 0.9)
     assert TrainConfig(objective="tcvae", beta=6.0).run_dir.endswith("_beta_6.0_objective_tcvae")
     with pytest.raises(ConfigError, match="^--omega: "):
         TrainConfig(objective="nonsyn", omega=1.5)
     with pytest.raises(ConfigError, match="^--kl_warmup_steps: .*objective=beta, not annealed"):
         TrainConfig(objective="annealed", kl_warmup_steps=10)
+
+
+@pytest.mark.parametrize("objective, setting, value", [
+    ("factor", "beta", 4.0), ("annealed", "beta", 1.0), ("beta", "gamma", 10.0),
+    ("tcvae", "c_max", 5.0), ("beta", "alpha", 1.0), ("nonsyn", "disc_lr", 1e-3)])
+def test_a_setting_of_another_objective_is_refused(objective, setting, value):
+    with pytest.raises(ConfigError, match=f"^--{setting}: belongs to --objective=.*not "
+                                          f"{objective}"):
+        TrainConfig(objective=objective, **{setting: value})
+
+
+def test_run_directories_name_only_the_weights_the_objective_uses():
+    assert TrainConfig(train_dir="c/t", objective="factor").run_dir == (
+        "c/t_model_conv_num_balls_1_gamma_6.4_objective_factor")
+    assert TrainConfig(train_dir="c/t", objective="annealed", c_max=5.0).run_dir == (
+        "c/t_model_conv_num_balls_1_gamma_1000.0_c_max_5.0_objective_annealed")
+    assert TrainConfig(objective="annealed").objective_label == "γ = 1000.0, C_max = 25.0"
+
+
+def test_tcvae_refuses_a_beta_that_rewards_total_correlation():
+    with pytest.raises(ConfigError, match=r"^--beta: β-TCVAE .* β >= 1"):
+        TrainConfig(objective="tcvae", beta=0.1)
+    assert TrainConfig(objective="tcvae", beta=1.0).beta == 1.0
+
+
+def test_a_saved_config_of_an_older_version_loads():
+    """Older versions saved every objective's settings; those of other objectives are
+    dropped, and the flag file writes only the objective's own."""
+    saved = {**TrainConfig(objective="factor").to_dict(), "beta": 0.1, "c_max": 25.0,
+             "alpha": 5.0}
+    config = TrainConfig.from_dict(saved)
+    assert (config.beta, config.c_max, config.gamma) == (None, None, 6.4)
+    assert "--beta" not in config.to_flagfile() and "--gamma=6.4" in config.to_flagfile()
+
+
+def test_more_balls_than_the_box_holds_are_refused():
+    assert TrainConfig(num_balls=6).num_balls == 6
+    with pytest.raises(ConfigError, match="^--num_balls: expected at most 6, got 200"):
+        TrainConfig(num_balls=200)

@@ -9,18 +9,35 @@ import dataclasses
 import json
 import math
 
+from vae_tf.data.balls import MAX_BALLS
+
 MODELS = ("fully_connected", "conv", "all_conv", "fc_1200", "burgess_conv")
 DATASETS = ("balls", "dsprites", "dsprites_rendered", "mnist", "celeb_a")
 RECONSTRUCTION_LOSSES = ("ce", "mse", "ad")
 OBJECTIVES = ("beta", "annealed", "nonsyn", "factor", "tcvae")
-# γ when not given: Burgess et al.'s capacity weight, Gonzalob90's FactorVAE weight.
-DEFAULT_GAMMA = {"annealed": 1000.0, "factor": 6.4}
+# The hyperparameters each objective owns, with their defaults: β the original balls main.py's
+# 0.1; capacity annealing Burgess et al.'s γ 1000 and C_max 25 nats over 100,000 steps; the
+# Non-Synergistic VAE Gonzalob90's README (α 5, ω 0.9) on the plain ELBO (β 1); FactorVAE
+# 1Konny's and Gonzalob90's γ 6.4 (disentanglement_lib's study sweeps 10-100) and discriminator
+# learning rate; β-TCVAE Chen et al.'s β 6 (the study sweeps 1-10). A setting an objective does
+# not own stays None and is refused when given.
+OBJECTIVE_SETTINGS = {
+    "beta": {"beta": 0.1},
+    "annealed": {"gamma": 1000.0, "c_max": 25.0, "c_steps": 100000},
+    "nonsyn": {"beta": 1.0, "alpha": 5.0, "omega": 0.9},
+    "factor": {"gamma": 6.4, "disc_lr": 1e-4},
+    "tcvae": {"beta": 6.0},
+}
+OBJECTIVE_FLAGS = ("beta", "gamma", "c_max", "c_steps", "alpha", "omega", "disc_lr")
+WEIGHT_SYMBOLS = {"beta": "β", "gamma": "γ", "c_max": "C_max"}
 BATCH_MODES = ("iid", "trajectory")
 JIT_CHOICES = ("auto", "on", "off")
 # tf.distribute strategies (vae_tf.training.distribution.make_strategy) and Keras precision
 # policies a run can train under.
 STRATEGIES = ("auto", "one_device", "mirrored", "multi_worker")
 PRECISIONS = ("off", "mixed_float16", "mixed_bfloat16")
+# Batches the training stream prefetches (vae_tf.data.pipeline).
+PREFETCH_BATCHES = 8
 # Fewest points a scaled-down evaluation may use (the classifiers need a few per class).
 MIN_METRIC_POINTS = 100
 # Disentanglement metrics (vae_tf.metrics), in the order they run and print.
@@ -105,7 +122,7 @@ class TrainConfig:
     hidden_size: int = None
     max_step: int = 100000
     keep_prob: float = 1.0
-    beta: float = 0.1
+    beta: float = None
     lr: float = 0.001
     batch_size: int = 128
     weight_init: float = 0.1
@@ -116,11 +133,11 @@ class TrainConfig:
     kl_warmup_steps: int = 0
     objective: str = "beta"
     gamma: float = None
-    c_max: float = 25.0
-    c_steps: int = 100000
-    alpha: float = 5.0
-    omega: float = 0.9
-    disc_lr: float = 1e-4
+    c_max: float = None
+    c_steps: int = None
+    alpha: float = None
+    omega: float = None
+    disc_lr: float = None
     batch_mode: str = "iid"
     seed: int = 0
     log_every: int = 100
@@ -140,8 +157,6 @@ class TrainConfig:
             object.__setattr__(self, "train_dir", self.train_dir.rstrip("/") or "/")
         if self.hidden_size is None:
             object.__setattr__(self, "hidden_size", DEFAULT_HIDDEN_SIZE.get(self.model, 32))
-        if self.gamma is None:
-            object.__setattr__(self, "gamma", DEFAULT_GAMMA.get(self.objective, 0.0))
         if self.recon_loss == "auto":
             object.__setattr__(self, "recon_loss", DEFAULT_RECON_LOSS.get(self.dataset, "ce"))
         choices = {"dataset": DATASETS, "model": MODELS, "recon_loss": RECONSTRUCTION_LOSSES,
@@ -153,23 +168,37 @@ class TrainConfig:
             value = getattr(self, name)
             if value not in allowed:
                 raise ConfigError(name, f"expected one of {', '.join(allowed)}, got {value!r}")
+        self._resolve_objective_settings()
         minimum = {"hidden_size": 1, "batch_size": 1, "num_balls": 1, "max_step": 0,
                    "kl_warmup_steps": 0, "log_every": 1, "save_every": 1, "seed": 0,
                    "c_steps": 0, "eval_every": 0, "metric_points": 0}
         for name, low in minimum.items():
             value = getattr(self, name)
+            if value is None and name in OBJECTIVE_FLAGS:
+                continue
             if not isinstance(value, int) or isinstance(value, bool) or value < low:
                 raise ConfigError(name, f"expected an integer >= {low}, got {value!r}")
         for name in ("beta", "weight_decay", "gamma", "c_max", "alpha"):
-            if not _finite(getattr(self, name)) or getattr(self, name) < 0:
-                raise ConfigError(name, f"expected a number >= 0, got {getattr(self, name)!r}")
+            value = getattr(self, name)
+            if value is not None and (not _finite(value) or value < 0):
+                raise ConfigError(name, f"expected a number >= 0, got {value!r}")
         for name in ("lr", "weight_init", "disc_lr"):
-            if not _finite(getattr(self, name)) or getattr(self, name) <= 0:
-                raise ConfigError(name, f"expected a number > 0, got {getattr(self, name)!r}")
+            value = getattr(self, name)
+            if value is not None and (not _finite(value) or value <= 0):
+                raise ConfigError(name, f"expected a number > 0, got {value!r}")
         if not _finite(self.keep_prob) or not 0 < self.keep_prob <= 1:
             raise ConfigError("keep_prob", f"expected a number in (0, 1], got {self.keep_prob!r}")
-        if not _finite(self.omega) or not 0 < self.omega <= 1:
+        if self.omega is not None and (not _finite(self.omega) or not 0 < self.omega <= 1):
             raise ConfigError("omega", f"expected a number in (0, 1], got {self.omega!r}")
+        if self.objective == "tcvae" and self.beta < 1:
+            raise ConfigError("beta", f"β-TCVAE adds (β - 1) x the total correlation to the KL, "
+                              f"so β < 1 (got {self.beta}) rewards correlated latents; use "
+                              "β >= 1 (Chen et al.: 6; the study sweeps 1-10)")
+        if self.num_balls > MAX_BALLS:
+            raise ConfigError("num_balls", f"expected at most {MAX_BALLS}, got "
+                              f"{self.num_balls}: start positions are drawn until no two balls "
+                              f"overlap, and beyond {MAX_BALLS} balls fewer than 1 draw in "
+                              "10,000 succeeds (vae_tf.data.balls.MAX_BALLS)")
         if self.kl_warmup_steps and self.objective != "beta":
             raise ConfigError("kl_warmup_steps", f"the KL warm-up belongs to --objective=beta, "
                               f"not {self.objective}; leave it at 0")
@@ -184,6 +213,47 @@ class TrainConfig:
             raise ConfigError("train_dir", "expected a directory path, got an empty string")
         input_shape(self.dataset, self.model)
 
+    def _resolve_objective_settings(self):
+        """The objective's own settings get their defaults; a setting given that belongs to
+        another objective is refused (ConfigError naming it and its owners)."""
+        owned = OBJECTIVE_SETTINGS[self.objective]
+        for name in OBJECTIVE_FLAGS:
+            value = getattr(self, name)
+            if name in owned:
+                if value is None:
+                    object.__setattr__(self, name, owned[name])
+            elif value is not None:
+                owners = [o for o, settings in OBJECTIVE_SETTINGS.items() if name in settings]
+                raise ConfigError(name, f"belongs to --objective={' or '.join(owners)}, not "
+                                  f"{self.objective}; leave it out")
+
+    def _weights(self):
+        """``(setting, value)`` of the weights that tell the objective's runs apart: β, or γ
+        (factor), or γ and C_max (annealed)."""
+        if self.objective == "factor":
+            return [("gamma", self.gamma)]
+        if self.objective == "annealed":
+            return [("gamma", self.gamma), ("c_max", self.c_max)]
+        return [("beta", self.beta)]
+
+    @property
+    def objective_weights(self):
+        """The objective's weights as a run-name part: ``beta_<b>``, ``gamma_<g>`` (factor) or
+        ``gamma_<g>_c_max_<c>`` (annealed)."""
+        return "_".join(f"{name}_{value}" for name, value in self._weights())
+
+    @property
+    def objective_label(self):
+        """The objective's weights for titles and console lines: ``β = 0.1``, ``γ = 6.4``..."""
+        return ", ".join(f"{WEIGHT_SYMBOLS[name]} = {value}" for name, value in self._weights())
+
+    @property
+    def stream_bytes(self):
+        """Host memory the training stream needs at the least: its prefetched batches, the one
+        being made and the one training, as float32 images (the model's own memory comes on
+        top)."""
+        return (PREFETCH_BATCHES + 2) * self.batch_size * math.prod(self.image_shape) * 4
+
     @property
     def metric_names(self):
         """``metrics`` as a tuple of metric names."""
@@ -197,23 +267,28 @@ class TrainConfig:
     @property
     def run_dir(self):
         """The original's run directory, ``<train_dir>_model_<m>_num_balls_<n>_beta_<b>``; for
-        other data sets ``<train_dir>_dataset_<name>_model_<m>_beta_<b>``; either followed by
-        ``_objective_<o>`` for objectives other than ``beta``."""
+        other data sets ``<train_dir>_dataset_<name>_model_<m>_beta_<b>``. Objectives without
+        β name their own weights instead (:attr:`objective_weights`); any objective but
+        ``beta`` adds ``_objective_<o>``."""
         suffix = "" if self.objective == "beta" else f"_objective_{self.objective}"
         if self.dataset == "balls":
             return (f"{self.train_dir}_model_{self.model}_num_balls_{self.num_balls}"
-                    f"_beta_{self.beta}{suffix}")
-        return (f"{self.train_dir}_dataset_{self.dataset}_model_{self.model}_beta_{self.beta}"
-                f"{suffix}")
+                    f"_{self.objective_weights}{suffix}")
+        return (f"{self.train_dir}_dataset_{self.dataset}_model_{self.model}_"
+                f"{self.objective_weights}{suffix}")
 
     def to_dict(self):
         return dataclasses.asdict(self)
 
     @classmethod
     def from_dict(cls, values):
-        """Build from a dict, ignoring keys this version does not know."""
+        """Build from a dict (a saved config.json), ignoring keys this version does not know
+        and objective settings the run's objective does not own (older versions saved them
+        all)."""
+        owned = OBJECTIVE_SETTINGS.get(values.get("objective", "beta"), {})
         known = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in values.items() if k in known})
+        return cls(**{k: v for k, v in values.items()
+                      if k in known and (k not in OBJECTIVE_FLAGS or k in owned)})
 
     def to_json(self):
         return json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n"
@@ -222,6 +297,8 @@ class TrainConfig:
         """absl flagfile text: ``python main.py --flagfile=FILE`` reruns this configuration."""
         lines = []
         for name, value in self.to_dict().items():
+            if value is None:  # a setting the objective does not own
+                continue
             lines.append(f"--{name}" if value is True else
                          f"--no{name}" if value is False else f"--{name}={value}")
         return "\n".join(lines) + "\n"

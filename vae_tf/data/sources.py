@@ -59,25 +59,26 @@ def _tfds_images(config, split, print_fn):
     return images.map(lambda x: pipeline.fit_images(x, shape, fit))
 
 
-def training_data(config, seed, print_fn=print, ground_truth=None):
+def training_data(config, seed, print_fn=print, ground_truth=None, start=0):
     """``(dataset, held_out)``: the infinite training ``tf.data.Dataset`` of float32 batches of
-    ``config.batch_size``, seeded by ``seed`` (anything ``numpy.random.default_rng`` takes), and
-    ``HELD_OUT`` fixed float32 evaluation images as a numpy array. ``ground_truth``: the data
-    set's :func:`ground_truth_data` if the caller has it already (dSprites loads once)."""
+    ``config.batch_size``, seeded by ``seed`` (an int or a sequence of ints) and starting at
+    batch ``start`` of that stream (a resumed run's step: it goes on exactly where it stopped),
+    and ``HELD_OUT`` fixed float32 evaluation images as a numpy array. ``ground_truth``: the
+    data set's :func:`ground_truth_data` if the caller has it already (dSprites loads once)."""
     rng = np.random.default_rng([config.seed, 1])
     if config.dataset == "balls":
         dataset = pipeline.balls_dataset(config.batch_size, config.num_balls, config.friction,
                                          config.batch_mode, seed=seed,
-                                         resolution=config.image_shape[0])
+                                         resolution=config.image_shape[0], start=start)
         held_out, _ = balls.sample_iid(HELD_OUT, config.num_balls, rng, config.image_shape[0],
                                        config.friction)
         return dataset, held_out
     data = ground_truth if ground_truth is not None else ground_truth_data(config, print_fn)
     if data is not None:
         held_out = data.sample_observations(HELD_OUT, rng)
-        return pipeline.ground_truth_dataset(data, config.batch_size, seed), held_out
+        return pipeline.ground_truth_dataset(data, config.batch_size, seed, start), held_out
     train = _tfds_images(config, "train", print_fn)
     test = _tfds_images(config, "test", print_fn).take(HELD_OUT).batch(HELD_OUT)
     held_out = next(iter(test)).numpy().astype(np.float32) / 255.0
     shuffle_seed = int(np.random.default_rng(seed).integers(2**31))
-    return pipeline.image_dataset(train, config.batch_size, shuffle_seed), held_out
+    return pipeline.image_dataset(train, config.batch_size, shuffle_seed, start=start), held_out

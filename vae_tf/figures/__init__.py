@@ -167,7 +167,7 @@ def _data(config, print_fn):
         tfds_sources.check_available(config.dataset, config.data_dir or None,
                                      config.manual_dir or None)
     ground_truth = sources.ground_truth_data(config, print_fn)
-    _, held_out = sources.training_data(config, seed=[config.seed, 0, 0], print_fn=print_fn,
+    _, held_out = sources.training_data(config, seed=[config.seed, 0], print_fn=print_fn,
                                         ground_truth=ground_truth)
     return ground_truth, held_out
 

@@ -74,7 +74,8 @@ def plot(latents, sigma, images, title):
 
 def title(config, start):
     balls_word = "ball" if config.num_balls == 1 else "balls"
-    return (f"model {config.model}, {config.num_balls} {balls_word}, β = {config.beta}\n"
+    return (f"model {config.model}, {config.num_balls} {balls_word}, "
+            f"{config.objective_label}\n"
             f"sweeps of frame 0's {'sampled z' if start == 'sample' else 'posterior mean'} "
             f"({FRAMES}-frame trajectory)")
 

@@ -8,14 +8,12 @@ needs neither TensorFlow nor the checkpoints' contents, so a wrong folder fails 
 
 import dataclasses
 import os
-import re
 
 import numpy as np
 
 from vae_tf.config import ConfigError, TrainConfig
-from vae_tf.training.run_dir import CONFIG_FILE, load_config
+from vae_tf.training.run_dir import CONFIG_FILE, checkpoint_prefixes, load_config
 
-CHECKPOINT_STATE = "checkpoint"
 # Images per encoder / decoder call.
 BATCH = 1024
 
@@ -33,28 +31,6 @@ class Run:
     @property
     def latest_checkpoint(self):
         return self.checkpoints[-1]
-
-
-def checkpoint_prefixes(run_dir):
-    """Prefixes of the checkpoints that ``run_dir``'s state file lists and whose index files
-    exist, oldest first with the latest last; empty if none."""
-    path = os.path.join(run_dir, CHECKPOINT_STATE)
-    if not os.path.isfile(path):
-        return ()
-    with open(path) as f:
-        text = f.read()
-    listed = re.findall(r'^all_model_checkpoint_paths:\s*"(.*)"\s*$', text, re.M)
-    latest = re.findall(r'^model_checkpoint_path:\s*"(.*)"\s*$', text, re.M)
-    prefixes = []
-    for name in [*listed, *latest]:
-        # Relative names lie in the run directory; absolute ones may predate a move.
-        for prefix in (os.path.join(run_dir, name), os.path.join(run_dir, os.path.basename(name))):
-            if os.path.isfile(prefix + ".index"):
-                if prefix in prefixes:
-                    prefixes.remove(prefix)
-                prefixes.append(prefix)
-                break
-    return tuple(prefixes)
 
 
 def short_name(config):

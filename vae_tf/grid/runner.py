@@ -14,8 +14,7 @@ import subprocess
 import threading
 import time
 
-from vae_tf.figures.runs import checkpoint_prefixes
-from vae_tf.training.run_dir import checkpoint_step
+from vae_tf.training.run_dir import checkpoint_prefixes, checkpoint_step
 from vae_tf.grid.experiments import GridError, display, main_command, resolve
 
 LOG_FILE = "run.log"

@@ -59,13 +59,30 @@ def build_vae(config, strategy=None, precision=None):
     return vae
 
 
+def _training_state(vae, noise=True):
+    """What a checkpoint holds: the model, its optimizer (whose iteration count is the step),
+    what the objective trains besides (FactorVAE's discriminator, ...) and, with ``noise``,
+    the states of the model's random streams (posterior noise, dropout), which Keras leaves
+    out of the model's own checkpoint."""
+    parts = dict(model=vae, optimizer=vae.optimizer, **vae.objective.trackables())
+    if noise:
+        states = [v for v in vae.variables if v.path.endswith("seed_generator_state")]
+        parts["noise"] = tf.train.Checkpoint(**{f"state_{i}": v for i, v in enumerate(states)})
+    return parts
+
+
 def checkpoint_manager(vae, run_dir):
-    """``tf.train.CheckpointManager`` over the model, its optimizer (whose iteration count is the
-    step) and what the objective trains besides (FactorVAE's discriminator, ...)."""
-    checkpoint = tf.train.Checkpoint(model=vae, optimizer=vae.optimizer,
-                                     **vae.objective.trackables())
-    return tf.train.CheckpointManager(checkpoint, run_dir, max_to_keep=KEEP_CHECKPOINTS,
-                                      checkpoint_name="ckpt")
+    """``tf.train.CheckpointManager`` of the run's training state (:func:`_training_state`)."""
+    return tf.train.CheckpointManager(tf.train.Checkpoint(**_training_state(vae)), run_dir,
+                                      max_to_keep=KEEP_CHECKPOINTS, checkpoint_name="ckpt")
+
+
+def restore_training_state(vae, checkpoint):
+    """Restore all of ``checkpoint`` (a prefix) into ``vae``, asserting that every part
+    matches: a resumed run goes on exactly where it stopped. A checkpoint of an older version,
+    without the random streams' states, restores the rest (the noise then starts afresh)."""
+    noise = any(name.startswith("noise/") for name, _ in tf.train.list_variables(checkpoint))
+    tf.train.Checkpoint(**_training_state(vae, noise)).restore(checkpoint).assert_consumed()
 
 
 def load_networks(vae, checkpoint):

@@ -8,6 +8,7 @@ import numpy as np
 import tensorflow as tf
 
 from vae_tf.figures import traversals
+from vae_tf.training import checkpoints
 
 
 def _step(model):
@@ -18,7 +19,9 @@ class CheckpointGuard(keras.callbacks.Callback):
     """Saves a checkpoint every ``save_every`` steps and at the end, and stops at ``max_step``.
 
     A non-finite loss (or weights) stops training at once and nothing more is saved, so the
-    last checkpoint on disk stays the last good one; ``bad_step`` then holds the step.
+    last checkpoint on disk stays the last good one; ``bad_step`` then holds the step. A save
+    that fails raises :class:`~vae_tf.training.run_dir.RunWriteError` (see
+    :func:`vae_tf.training.checkpoints.save`).
     """
 
     def __init__(self, manager, save_every, max_step):
@@ -56,7 +59,7 @@ class CheckpointGuard(keras.callbacks.Callback):
             self.bad_step = step
             self.model.stop_training = True
             return
-        self.manager.save(checkpoint_number=step)
+        checkpoints.save(self.manager, step)
         self.saved_step = step
 
 

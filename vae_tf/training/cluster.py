@@ -22,3 +22,13 @@ def tf_config_error():
     if not workers:
         return "TF_CONFIG lists no workers"
     return None
+
+
+def is_chief():
+    """Whether this process writes the run of a ``multi_worker`` cluster: the ``chief`` task,
+    or worker 0 of a cluster without one (as ``MultiWorkerMirroredStrategy`` decides)."""
+    spec = json.loads(os.environ["TF_CONFIG"])
+    task = spec["task"]
+    if "chief" in spec["cluster"]:
+        return task["type"] == "chief"
+    return task["type"] == "worker" and int(task["index"]) == 0

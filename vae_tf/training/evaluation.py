@@ -27,8 +27,9 @@ from vae_tf.data.sources import ground_truth_data, training_data
 from vae_tf.metrics.code_table import tabulate
 from vae_tf.metrics.dci import DCI_BACKENDS, default_jobs
 from vae_tf.training.build import build_vae, load_networks
+from vae_tf.training.checkpoints import restore_newest
 from vae_tf.training.held_out import held_out_loss
-from vae_tf.training.run_dir import write_atomically
+from vae_tf.training.run_dir import checkpoint_step, write_atomically
 
 EVAL_FILE = "eval.json"
 # Libraries whose versions can move a score, recorded in eval.json.
@@ -146,18 +147,20 @@ def evaluate_run(config, print_fn=print):
     """``--mode=eval``: score the latest checkpoint of ``config``'s run directory.
 
     Reports the held-out loss terms (per image) and, on data with ground-truth factors, the
-    metrics ``config.metric_names``; writes ``eval.json``; returns the record. Raises
+    metrics ``config.metric_names``; writes ``eval.json``; returns the record. The newest
+    checkpoint that reads is scored (an unreadable one is named and skipped). Raises
     ConfigError (naming ``--train_dir``) when the run directory holds no checkpoint.
     """
     run_dir = config.run_dir
-    checkpoint = tf.train.latest_checkpoint(run_dir)
+    vae = build_vae(config, precision="off")
+    checkpoint = restore_newest(lambda prefix: load_networks(vae, prefix), run_dir, print_fn,
+                                set_aside=False)
     if not checkpoint:
         raise ConfigError("train_dir", f"{run_dir} holds no checkpoint; train the run first "
                                        "(the same flags without --mode=eval)")
-    vae = build_vae(config, precision="off")
-    step = load_networks(vae, checkpoint)
+    step = checkpoint_step(checkpoint)
     ground_truth = ground_truth_data(config, print_fn)
-    _, held_out = training_data(config, seed=[config.seed, 0, step], print_fn=print_fn,
+    _, held_out = training_data(config, seed=[config.seed, 0], print_fn=print_fn,
                                 ground_truth=ground_truth)
     record = {"step": step, "checkpoint": checkpoint,
               "held_out": held_out_loss(vae, held_out, config.batch_size, config.seed)}

@@ -1,22 +1,77 @@
-"""Run directories: where a run's config, flagfile, checkpoints and TensorBoard events live."""
+"""Run directories: where a run's config, flagfile, checkpoints and TensorBoard events live.
+
+Needs no TensorFlow: ``main.py`` prepares the directory before the slow import.
+"""
 
 import json
 import os
+import re
 import shutil
 
 from vae_tf.config import ConfigError, TrainConfig
 
 CONFIG_FILE = "config.json"
 FLAGS_FILE = "flags.txt"
+# The state file tf.train.CheckpointManager keeps: the latest checkpoint and those kept.
+CHECKPOINT_STATE = "checkpoint"
+# Kept through --overwrite: the lock of the process overwriting (vae_tf.training.run_lock).
+LOCK_FILE = "lock.json"
+
+
+class RunWriteError(RuntimeError):
+    """A file of the run could not be written (no space, read-only, permission); the message
+    names the file and why. What was written before is intact."""
 
 
 def write_atomically(path, text):
-    """Write ``text`` to ``path`` through a temporary file, so a kill never leaves half a file
-    (one per process: the workers of a cluster may write the same file at once)."""
+    """Write ``text`` to ``path`` through a temporary file, so a kill or a full disk never
+    leaves half a file (one per process: the workers of a cluster may write the same file at
+    once). Raises :class:`RunWriteError`."""
     tmp = f"{path}.{os.getpid()}.tmp"
-    with open(tmp, "w") as f:
-        f.write(text)
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as e:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise RunWriteError(f"cannot write {path} ({e.strerror or e})") from None
+
+
+def listed_checkpoints(run_dir):
+    """Prefixes of the checkpoints ``run_dir``'s state file names, oldest first with the latest
+    last, whether or not their files exist (relative names lie in the run directory; an
+    absolute one that predates a move is looked up by its base name)."""
+    path = os.path.join(run_dir, CHECKPOINT_STATE)
+    if not os.path.isfile(path):
+        return ()
+    with open(path) as f:
+        text = f.read()
+    listed = re.findall(r'^all_model_checkpoint_paths:\s*"(.*)"\s*$', text, re.M)
+    latest = re.findall(r'^model_checkpoint_path:\s*"(.*)"\s*$', text, re.M)
+    prefixes = []
+    for name in [*listed, *latest]:
+        prefix = os.path.join(run_dir, name)
+        if not os.path.isfile(prefix + ".index"):
+            prefix = os.path.join(run_dir, os.path.basename(name))
+        if prefix in prefixes:
+            prefixes.remove(prefix)
+        prefixes.append(prefix)
+    return tuple(prefixes)
+
+
+def checkpoint_prefixes(run_dir):
+    """The :func:`listed_checkpoints` whose index files exist; empty if none."""
+    return tuple(p for p in listed_checkpoints(run_dir) if os.path.isfile(p + ".index"))
+
+
+def last_good_checkpoint(run_dir):
+    """A phrase naming the run's latest checkpoint, for the errors of writes that failed."""
+    kept = checkpoint_prefixes(run_dir)
+    return (f"the last good checkpoint is {kept[-1]}" if kept else
+            f"{run_dir} holds no checkpoint yet")
 
 
 def checkpoint_step(prefix):
@@ -43,11 +98,12 @@ def prepare_run_dir(config, overwrite=False):
     An existing run is kept for resuming, but only if it was made with the same
     learning-relevant settings; otherwise :class:`ConfigError` names the first differing flag
     and nothing on disk changes. Writes ``config.json`` and ``flags.txt``; returns the path.
+    Raises :class:`RunWriteError` when the directory cannot be written.
     """
     run_dir = config.run_dir
     try:
         if overwrite and os.path.isdir(run_dir):
-            shutil.rmtree(run_dir)
+            _empty(run_dir)
         previous = load_config(run_dir)
         if previous is not None:
             name = previous.first_difference(config)
@@ -60,6 +116,18 @@ def prepare_run_dir(config, overwrite=False):
         write_atomically(os.path.join(run_dir, CONFIG_FILE), config.to_json())
         write_atomically(os.path.join(run_dir, FLAGS_FILE), config.to_flagfile())
     except OSError as e:
-        raise ConfigError("train_dir", f"cannot write the run directory {run_dir} "
-                                       f"({e.strerror or e})") from None
+        raise RunWriteError(f"cannot write the run directory {run_dir} "
+                            f"({e.strerror or e})") from None
     return run_dir
+
+
+def _empty(run_dir):
+    """Delete everything in ``run_dir`` but the lock of the process that empties it."""
+    for name in os.listdir(run_dir):
+        path = os.path.join(run_dir, name)
+        if name == LOCK_FILE:
+            continue
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path)
+        else:
+            os.remove(path)

@@ -9,8 +9,10 @@ import tensorflow as tf
 
 from vae_tf.config import ConfigError
 from vae_tf.data.sources import ground_truth_data, training_data
-from vae_tf.training.build import build_vae, checkpoint_manager, use_jit
+from vae_tf.training.build import (build_vae, checkpoint_manager, restore_training_state,
+                                   use_jit)
 from vae_tf.training.callbacks import CheckpointGuard, Monitor
+from vae_tf.training.checkpoints import restore_newest
 from vae_tf.training.distribution import make_strategy
 from vae_tf.training.evaluation import PeriodicEvaluation, no_factors_message
 from vae_tf.training.held_out import FixedNoise, held_out_loss
@@ -43,6 +45,7 @@ def _replicas(strategy, config):
 def train(config, overwrite=False, print_fn=print):
     """Train until ``config.max_step``, resuming from the run directory if it holds a run.
 
+    Restores the newest checkpoint that reads (:func:`~vae_tf.training.checkpoints.restore_newest`).
     Trains under the ``tf.distribute`` strategy that ``config.strategy`` names. In a multi-worker
     cluster every worker runs this with the same config and a shared run directory; only the
     chief writes it (the others checkpoint to a temporary folder, as every worker must take part
@@ -58,8 +61,9 @@ def train(config, overwrite=False, print_fn=print):
     keras.utils.set_random_seed(config.seed)
     vae = build_vae(config, strategy)
     manager = checkpoint_manager(vae, run_dir)
-    if manager.latest_checkpoint:
-        manager.checkpoint.restore(manager.latest_checkpoint).assert_consumed()
+    if restore_newest(lambda prefix: restore_training_state(vae, prefix), run_dir, print_fn,
+                      set_aside=chief):
+        manager = checkpoint_manager(vae, run_dir)  # the state file may name fewer now
     scratch = None if chief else tempfile.mkdtemp(prefix="vae_tf_worker_")
     if scratch:
         manager = checkpoint_manager(vae, scratch)
@@ -75,7 +79,7 @@ def _fit(config, vae, manager, run_dir, replicas, chief, print_fn):
     ground_truth = ground_truth_data(config, print_fn) if config.eval_every else None
     if config.eval_every and ground_truth is None:
         print_fn(no_factors_message(config.dataset))
-    data, held_out = training_data(config, seed=[config.seed, 0, start], print_fn=print_fn,
+    data, held_out = training_data(config, seed=[config.seed, 0], start=start, print_fn=print_fn,
                                    ground_truth=ground_truth)
     held_out = held_out[:len(held_out) // replicas * replicas]  # every replica the same share
     eval_data = tf.data.Dataset.from_tensor_slices(held_out).batch(config.batch_size)
@@ -93,7 +97,7 @@ def _fit(config, vae, manager, run_dir, replicas, chief, print_fn):
     else:
         print_fn(f"{'resuming' if start else 'training'} {run_dir} from step {start} "
                  f"({config.dataset}, model {config.model}, {vae.latent_dim} latents, objective "
-                 f"{config.objective}, beta {config.beta}, "
+                 f"{config.objective}, {config.objective_label}, "
                  f"XLA {'on' if use_jit(config, replicas) else 'off'}, "
                  f"strategy {config.strategy} ({replicas} replica{'s' * (replicas > 1)}), "
                  f"precision {config.mixed_precision})")
