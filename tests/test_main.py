@@ -1,5 +1,6 @@
-"""main.py end to end, in subprocesses (a run that a test only starts from is trained in this
-process): flags, outputs, resuming, errors."""
+"""main.py end to end: flags, outputs, resuming, errors. Start-up output, signals and the
+one-line errors before TensorFlow in subprocesses; the commands that follow a first run, and the
+runs a test only starts from, in this process (no second TensorFlow start-up)."""
 
 import os
 import re
@@ -167,7 +168,7 @@ def test_sigterm_checkpoints_the_current_step(tmp_path):
     assert latest_step(run_dir) >= 10
 
 
-def test_run_writes_events_checkpoint_and_flagfile_and_resumes(tmp_path):
+def test_run_writes_events_checkpoint_and_flagfile_and_resumes(tmp_path, run_main):
     train_dir = f"--train_dir={tmp_path}/run"
     result = main_py(*FAST, train_dir, "--max_step=20", "--save_every=10")
     assert result.returncode == 0, result.stderr
@@ -187,18 +188,18 @@ def test_run_writes_events_checkpoint_and_flagfile_and_resumes(tmp_path):
             "eval/reconstruction", "reconstructions", "prior_samples", "traversals"} <= tags
 
     # The saved flagfile reproduces the run: it is finished, so nothing is trained.
-    again = main_py(f"--flagfile={run_dir}/flags.txt")
+    again = run_main(f"--flagfile={run_dir}/flags.txt")
     assert again.returncode == 0, again.stderr
     assert "nothing to train" in again.stdout
 
     # A higher max_step resumes where the run stopped.
-    more = main_py(f"--flagfile={run_dir}/flags.txt", "--max_step=30")
+    more = run_main(f"--flagfile={run_dir}/flags.txt", "--max_step=30")
     assert more.returncode == 0, more.stderr
     assert "resuming" in more.stdout and "from step 20" in more.stdout
     assert latest_step(run_dir) == 30
 
 
-def test_kill_and_rerun_resumes_at_the_saved_step(tmp_path):
+def test_kill_and_rerun_resumes_at_the_saved_step(tmp_path, run_main):
     args = [*FAST, f"--train_dir={tmp_path}/run", "--save_every=10", "--max_step=100000"]
     run_dir = f"{tmp_path}/run_model_all_conv_num_balls_1_beta_0.1"
     process = subprocess.Popen([sys.executable, os.path.join(ROOT, "main.py"), *args],
@@ -215,13 +216,13 @@ def test_kill_and_rerun_resumes_at_the_saved_step(tmp_path):
     saved = latest_step(run_dir)
     assert saved is not None and saved >= 30
     args[-1] = f"--max_step={saved + 10}"
-    result = main_py(*args)
+    result = run_main(*args)
     assert result.returncode == 0, result.stderr
     assert f"from step {saved} " in result.stdout
     assert latest_step(run_dir) == saved + 10
 
 
-def test_changed_settings_do_not_touch_an_existing_run(tmp_path):
+def test_changed_settings_do_not_touch_an_existing_run(tmp_path, run_main):
     train_dir = f"--train_dir={tmp_path}/run"
     train_in_process(tmp_path, max_step=10)
     run_dir = f"{tmp_path}/run_model_all_conv_num_balls_1_beta_0.1"
@@ -231,14 +232,14 @@ def test_changed_settings_do_not_touch_an_existing_run(tmp_path):
     assert "--hidden_size" in result.stderr and "--overwrite" in result.stderr
     assert sorted(os.listdir(run_dir)) == before and latest_step(run_dir) == 10
 
-    fresh = main_py(*FAST[:-2], "--hidden_size=2", train_dir, "--max_step=10", "--overwrite")
+    fresh = run_main(*FAST[:-2], "--hidden_size=2", train_dir, "--max_step=10", "--overwrite")
     assert fresh.returncode == 0, fresh.stderr
     assert "from step 0" in fresh.stdout
 
 
-def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path):
+def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path, run_main):
     # A learning rate of 1e30 blows the weights up after the first update.
-    result = main_py(*FAST, f"--train_dir={tmp_path}/run", "--lr=1e30", "--save_every=1",
+    result = run_main(*FAST, f"--train_dir={tmp_path}/run", "--lr=1e30", "--save_every=1",
                      "--max_step=50")
     assert result.returncode == 1
     assert "NaN" in result.stderr and "Traceback" not in result.stderr
