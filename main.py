@@ -38,7 +38,7 @@ FLAG_GROUPS = {
     "data": ("dataset", "data_dir", "manual_dir", "num_balls", "friction", "batch_mode"),
     "model": ("model", "hidden_size", "keep_prob", "weight_init", "weight_decay"),
     "objective": ("objective", "beta", "recon_loss", "kl_warmup_steps", "gamma", "c_max",
-                  "c_steps", "alpha", "omega", "disc_lr"),
+                  "c_steps", "alpha", "omega", "disc_lr", "lambda_od", "lambda_d"),
     "training": ("max_step", "batch_size", "lr", "log_every", "save_every", "jit_compile"),
     "evaluation": ("eval_every", "metrics", "metric_points", "representation", "dci_backend"),
     "figures": ("checkpoint_dir", "figure_dir", "heat_map_start"),
@@ -100,7 +100,7 @@ def define_flags():
                          "warm-up from 0 to beta (objective beta); 0 = off.")
     flags.DEFINE_enum("objective", d.objective, OBJECTIVES, "beta: β-VAE; annealed: "
                       "capacity-annealed β-VAE; nonsyn: Non-Synergistic VAE; factor: FactorVAE; "
-                      "tcvae: β-TCVAE.")
+                      "tcvae: β-TCVAE; dip_vae_i, dip_vae_ii: DIP-VAE-I and -II.")
     flags.DEFINE_float("gamma", None, "annealed: weight of |KL - C_t| (default 1000); factor: "
                        "weight of the total correlation (default 6.4).")
     flags.DEFINE_float("c_max", None, "annealed: final capacity C in nats (default 25).")
@@ -111,6 +111,11 @@ def define_flags():
                        "search, in (0, 1] (default 0.9).")
     flags.DEFINE_float("disc_lr", None, "factor: Adam learning rate of the discriminator "
                        "(beta1 0.5, beta2 0.9; default 0.0001).")
+    flags.DEFINE_float("lambda_od", None, "dip_vae_i, dip_vae_ii: weight of the squared "
+                       "off-diagonal covariances (default 10).")
+    flags.DEFINE_float("lambda_d", None, "dip_vae_i, dip_vae_ii: weight of the squared "
+                       "deviations of the variances from 1 (default 10 x lambda_od for I, "
+                       "lambda_od for II).")
     flags.DEFINE_enum("batch_mode", d.batch_mode, BATCH_MODES, "iid: every frame from its own "
                       "trajectory; trajectory: consecutive frames of one (the original).")
     flags.DEFINE_integer("seed", d.seed, "Seed of weights, noise and data.")

@@ -69,7 +69,8 @@ def test_objective_settings():
 
 @pytest.mark.parametrize("objective, setting, value", [
     ("factor", "beta", 4.0), ("annealed", "beta", 1.0), ("beta", "gamma", 10.0),
-    ("tcvae", "c_max", 5.0), ("beta", "alpha", 1.0), ("nonsyn", "disc_lr", 1e-3)])
+    ("tcvae", "c_max", 5.0), ("beta", "alpha", 1.0), ("nonsyn", "disc_lr", 1e-3),
+    ("beta", "lambda_od", 1.0), ("tcvae", "lambda_d", 1.0), ("dip_vae_i", "beta", 1.0)])
 def test_a_setting_of_another_objective_is_refused(objective, setting, value):
     with pytest.raises(ConfigError, match=f"^--{setting}: belongs to --objective=.*not "
                                           f"{objective}"):
@@ -82,6 +83,24 @@ def test_run_directories_name_only_the_weights_the_objective_uses():
     assert TrainConfig(train_dir="c/t", objective="annealed", c_max=5.0).run_dir == (
         "c/t_model_conv_num_balls_1_gamma_1000.0_c_max_5.0_objective_annealed")
     assert TrainConfig(objective="annealed").objective_label == "γ = 1000.0, C_max = 25.0"
+
+
+def test_dip_vae_settings_and_run_directories():
+    """λ_d defaults to 10 λ_od (I) or λ_od (II), following a given λ_od; the run directory
+    names λ_od, and λ_d only when it is not that multiple."""
+    first, second = TrainConfig(objective="dip_vae_i"), TrainConfig(objective="dip_vae_ii")
+    assert (first.lambda_od, first.lambda_d, second.lambda_od, second.lambda_d) == (
+        10.0, 100.0, 10.0, 10.0)
+    assert TrainConfig(objective="dip_vae_i", lambda_od=2.0).lambda_d == 20.0
+    assert TrainConfig(train_dir="c/t", objective="dip_vae_ii", lambda_od=5.0).run_dir == (
+        "c/t_model_conv_num_balls_1_lambda_od_5.0_objective_dip_vae_ii")
+    own = TrainConfig(train_dir="c/t", objective="dip_vae_i", lambda_od=5.0, lambda_d=1.0)
+    assert own.run_dir == (
+        "c/t_model_conv_num_balls_1_lambda_od_5.0_lambda_d_1.0_objective_dip_vae_i")
+    assert own.objective_label == "λ_od = 5.0, λ_d = 1.0"
+    assert TrainConfig.from_dict(own.to_dict()) == own
+    with pytest.raises(ConfigError, match="^--lambda_d: expected a number >= 0"):
+        TrainConfig(objective="dip_vae_ii", lambda_d=-1.0)
 
 
 def test_tcvae_refuses_a_beta_that_rewards_total_correlation():

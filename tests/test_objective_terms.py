@@ -5,6 +5,8 @@ import pytest
 import tensorflow as tf
 
 from vae_tf.objectives.capacity import capacity
+from vae_tf.objectives.dip_vae import (aggregate_covariance, batch_covariance,
+                                      covariance_deviations, dip_penalty)
 from vae_tf.objectives.synergy import greedy_subset_numpy, synergy_mask, synergy_penalty
 from vae_tf.objectives.total_correlation import (gaussian_log_density, permute_dims,
                                                  total_correlation)
@@ -169,3 +171,28 @@ def test_permute_dims_depends_on_the_seed():
     first = permute_dims(z, tf.constant([0, 1])).numpy()
     np.testing.assert_array_equal(first, permute_dims(z, tf.constant([0, 1])).numpy())
     assert not np.array_equal(first, permute_dims(z, tf.constant([0, 2])).numpy())
+
+
+# --- DIP-VAE covariance penalty ----------------------------------------------------------------
+
+def test_dip_penalty_of_hand_made_covariances():
+    # [[2, 0.5], [0.5, 1]]: off-diagonal 2 x 0.25 = 0.5, diagonal (2-1)² + 0 = 1.
+    cov = np.array([[2.0, 0.5], [0.5, 1.0]], np.float32)
+    assert [float(t) for t in covariance_deviations(cov)] == pytest.approx([0.5, 1.0])
+    assert float(dip_penalty(cov, 10.0, 100.0)) == pytest.approx(5.0 + 100.0)
+    assert float(dip_penalty(np.eye(3, dtype=np.float32), 10.0, 100.0)) == 0.0
+    # 3x3: off-diagonal 2 (0.1² + 0.2² + 0.3²) = 0.28, diagonal 0.25 + 0.25 + 4 = 4.5.
+    cov = np.array([[0.5, 0.1, -0.2], [0.1, 1.5, 0.3], [-0.2, 0.3, 3.0]], np.float32)
+    assert float(dip_penalty(cov, 2.0, 1.0)) == pytest.approx(2.0 * 0.28 + 4.5)
+
+
+def test_dip_covariances_match_numpy():
+    rng = np.random.default_rng(1)
+    mean = rng.normal(size=(50, 4)) @ rng.normal(size=(4, 4))
+    logvar = rng.normal(scale=0.5, size=(50, 4))
+    np.testing.assert_allclose(batch_covariance(mean.astype(np.float32)).numpy(),
+                               np.cov(mean, rowvar=False, bias=True), rtol=1e-4, atol=1e-5)
+    expected = np.cov(mean, rowvar=False, bias=True) + np.diag(np.exp(logvar).mean(axis=0))
+    np.testing.assert_allclose(aggregate_covariance(mean.astype(np.float32),
+                                                    logvar.astype(np.float32)).numpy(),
+                               expected, rtol=1e-4, atol=1e-5)

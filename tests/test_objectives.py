@@ -8,7 +8,7 @@ import tensorflow as tf
 
 from vae_tf.config import OBJECTIVE_SETTINGS, TrainConfig
 from vae_tf.data import balls
-from vae_tf.objectives import AnnealedVAE, BetaTCVAE, FactorVAE, NonSynergisticVAE
+from vae_tf.objectives import AnnealedVAE, BetaTCVAE, DIPVAE, FactorVAE, NonSynergisticVAE
 from vae_tf.objectives.factor_vae import discriminator_terms
 from vae_tf.training.build import build_vae, checkpoint_manager
 
@@ -84,6 +84,21 @@ def test_non_synergistic_reports_the_synergy_of_the_greedy_complement():
     assert float(extras["synergy"]) == pytest.approx(5.0 * 0.6)    # α · (0.1 + 0.5)
 
 
+def test_dip_vae_penalises_the_covariance_of_means_or_of_the_aggregate_posterior():
+    kl = tf.constant([1.0, 2.0, 0.5, 0.5])
+    cov_i = np.cov(MEAN.astype(np.float64), rowvar=False, bias=True)
+    cov_ii = cov_i + np.diag(np.exp(LOGVAR.astype(np.float64)).mean(axis=0))
+    for dip_type, cov in (("i", cov_i), ("ii", cov_ii)):
+        off = float((cov ** 2).sum() - (np.diag(cov) ** 2).sum())
+        diag = float(((np.diag(cov) - 1) ** 2).sum())
+        objective = DIPVAE(lambda_od=3.0, lambda_d=7.0, dip_type=dip_type)
+        value, extras = objective(kl, MEAN, LOGVAR, Z, 0)
+        assert objective.name == f"dip_vae_{dip_type}"
+        assert float(extras["cov_off_diagonal"]) == pytest.approx(off, rel=1e-4)
+        assert float(extras["cov_diagonal"]) == pytest.approx(diag, rel=1e-4)
+        assert float(value) == pytest.approx(4.0 + 3.0 * off + 7.0 * diag, rel=1e-4)
+
+
 def balls_config(objective, **kwargs):
     """A small balls config; β 1 for the objectives that have a β."""
     beta = {"beta": 1.0} if "beta" in OBJECTIVE_SETTINGS[objective] else {}
@@ -115,6 +130,26 @@ def test_every_objective_trains_and_its_loss_falls(objective, jit):
         assert int(vae.objective.optimizer.iterations) == int(vae.optimizer.iterations) == 120
     if objective == "nonsyn":
         assert int(vae.objective.optimizer.iterations) == 120
+
+
+@pytest.mark.parametrize("objective", ["dip_vae_i", "dip_vae_ii"])
+def test_dip_vae_trains_and_its_loss_falls(objective):
+    keras.utils.set_random_seed(0)
+    vae = build_vae(balls_config(objective))
+    data = frames(32 * 20)
+
+    def terms():
+        return vae.evaluate(data[:128], batch_size=128, verbose=0, return_dict=True)
+
+    before = terms()
+    history = vae.fit(data, batch_size=32, epochs=1, shuffle=False, verbose=0).history
+    after = terms()
+    assert after["loss"] < 0.5 * before["loss"]
+    assert {"cov_off_diagonal", "cov_diagonal"} <= set(history)
+    if objective == "dip_vae_i":  # the means start near 0: their variances are pulled to 1
+        assert after["cov_diagonal"] < 0.5 * before["cov_diagonal"]
+    else:  # the aggregate posterior starts near N(0, I) and stays near it
+        assert after["cov_diagonal"] < 0.1 and after["cov_off_diagonal"] < 0.1
 
 
 @pytest.mark.slow

@@ -14,22 +14,29 @@ from vae_tf.data.balls import MAX_BALLS
 MODELS = ("fully_connected", "conv", "all_conv", "fc_1200", "burgess_conv")
 DATASETS = ("balls", "dsprites", "dsprites_rendered", "mnist", "celeb_a")
 RECONSTRUCTION_LOSSES = ("ce", "mse", "ad")
-OBJECTIVES = ("beta", "annealed", "nonsyn", "factor", "tcvae")
+OBJECTIVES = ("beta", "annealed", "nonsyn", "factor", "tcvae", "dip_vae_i", "dip_vae_ii")
 # The hyperparameters each objective owns, with their defaults: β the original balls main.py's
 # 0.1; capacity annealing Burgess et al.'s γ 1000 and C_max 25 nats over 100,000 steps; the
 # Non-Synergistic VAE Gonzalob90's README (α 5, ω 0.9) on the plain ELBO (β 1); FactorVAE
 # 1Konny's and Gonzalob90's γ 6.4 (disentanglement_lib's study sweeps 10-100) and discriminator
-# learning rate; β-TCVAE Chen et al.'s β 6 (the study sweeps 1-10). A setting an objective does
-# not own stays None and is refused when given.
+# learning rate; β-TCVAE Chen et al.'s β 6 (the study sweeps 1-10); DIP-VAE λ_od 10, the middle
+# of disentanglement_lib's study sweep 1-50, with its λ_d = 10 λ_od (I) or λ_od (II) as Kumar et
+# al. (LAMBDA_D_PER_LAMBDA_OD: λ_d follows a given λ_od unless given itself). A setting an
+# objective does not own stays None and is refused when given.
 OBJECTIVE_SETTINGS = {
     "beta": {"beta": 0.1},
     "annealed": {"gamma": 1000.0, "c_max": 25.0, "c_steps": 100000},
     "nonsyn": {"beta": 1.0, "alpha": 5.0, "omega": 0.9},
     "factor": {"gamma": 6.4, "disc_lr": 1e-4},
     "tcvae": {"beta": 6.0},
+    "dip_vae_i": {"lambda_od": 10.0, "lambda_d": None},
+    "dip_vae_ii": {"lambda_od": 10.0, "lambda_d": None},
 }
-OBJECTIVE_FLAGS = ("beta", "gamma", "c_max", "c_steps", "alpha", "omega", "disc_lr")
-WEIGHT_SYMBOLS = {"beta": "β", "gamma": "γ", "c_max": "C_max"}
+LAMBDA_D_PER_LAMBDA_OD = {"dip_vae_i": 10.0, "dip_vae_ii": 1.0}
+OBJECTIVE_FLAGS = ("beta", "gamma", "c_max", "c_steps", "alpha", "omega", "disc_lr", "lambda_od",
+                   "lambda_d")
+WEIGHT_SYMBOLS = {"beta": "β", "gamma": "γ", "c_max": "C_max", "lambda_od": "λ_od",
+                  "lambda_d": "λ_d"}
 BATCH_MODES = ("iid", "trajectory")
 JIT_CHOICES = ("auto", "on", "off")
 # tf.distribute strategies (vae_tf.training.distribution.make_strategy) and Keras precision
@@ -138,6 +145,8 @@ class TrainConfig:
     alpha: float = None
     omega: float = None
     disc_lr: float = None
+    lambda_od: float = None
+    lambda_d: float = None
     batch_mode: str = "iid"
     seed: int = 0
     log_every: int = 100
@@ -178,7 +187,7 @@ class TrainConfig:
                 continue
             if not isinstance(value, int) or isinstance(value, bool) or value < low:
                 raise ConfigError(name, f"expected an integer >= {low}, got {value!r}")
-        for name in ("beta", "weight_decay", "gamma", "c_max", "alpha"):
+        for name in ("beta", "weight_decay", "gamma", "c_max", "alpha", "lambda_od", "lambda_d"):
             value = getattr(self, name)
             if value is not None and (not _finite(value) or value < 0):
                 raise ConfigError(name, f"expected a number >= 0, got {value!r}")
@@ -226,10 +235,19 @@ class TrainConfig:
                 owners = [o for o, settings in OBJECTIVE_SETTINGS.items() if name in settings]
                 raise ConfigError(name, f"belongs to --objective={' or '.join(owners)}, not "
                                   f"{self.objective}; leave it out")
+        if self.objective in LAMBDA_D_PER_LAMBDA_OD and self.lambda_d is None \
+                and _finite(self.lambda_od):
+            object.__setattr__(self, "lambda_d",
+                               LAMBDA_D_PER_LAMBDA_OD[self.objective] * self.lambda_od)
 
     def _weights(self):
         """``(setting, value)`` of the weights that tell the objective's runs apart: β, or γ
-        (factor), or γ and C_max (annealed)."""
+        (factor), or γ and C_max (annealed), or λ_od (DIP-VAE; and λ_d when it is not the
+        objective's multiple of λ_od)."""
+        if self.objective in LAMBDA_D_PER_LAMBDA_OD:
+            implied = LAMBDA_D_PER_LAMBDA_OD[self.objective] * self.lambda_od
+            return [("lambda_od", self.lambda_od)] + (
+                [] if self.lambda_d == implied else [("lambda_d", self.lambda_d)])
         if self.objective == "factor":
             return [("gamma", self.gamma)]
         if self.objective == "annealed":

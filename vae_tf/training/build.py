@@ -6,7 +6,8 @@ import tensorflow as tf
 
 from vae_tf.models import architectures
 from vae_tf.models.vae import VAE
-from vae_tf.objectives import AnnealedVAE, BetaTCVAE, BetaVAE, FactorVAE, NonSynergisticVAE
+from vae_tf.objectives import (AnnealedVAE, BetaTCVAE, BetaVAE, DIPVAE, FactorVAE,
+                               NonSynergisticVAE)
 from vae_tf.training.distribution import precision_policy
 from vae_tf.training.run_dir import checkpoint_step
 
@@ -35,6 +36,8 @@ def build_objective(config):
         return FactorVAE(config.gamma, config.disc_lr, seed=config.seed)
     if config.objective == "tcvae":
         return BetaTCVAE(config.beta)
+    if config.objective in ("dip_vae_i", "dip_vae_ii"):
+        return DIPVAE(config.lambda_od, config.lambda_d, config.objective.rsplit("_", 1)[1])
     return BetaVAE(config.beta, config.kl_warmup_steps)
 
 
