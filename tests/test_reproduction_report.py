@@ -192,3 +192,14 @@ def test_the_grid_dry_runs_to_the_rows_and_budget_of_the_summaries():
     summaries = report.load_summaries(os.path.join(ROOT, report.SUMMARIES), lambda line: None)
     assert len(steps) == 1 and {s["step"] for s in summaries.values()} <= steps
     assert {s["config"]["batch_size"] for s in summaries.values()} <= {128}
+
+
+@pytest.mark.parametrize("grid, runs", [("flags/reproduction_full_budget.grid", 1),
+                                        ("flags/reproduction_dsprites.grid", 5)])
+def test_the_report_s_other_grids_dry_run(grid, runs):
+    """Tables 1b and 1c: every line is a valid run of main.py (flags and objectives checked)."""
+    result = subprocess.run([os.path.join(ROOT, "run.sh"), "--grid", grid, "--dry-run"],
+                            capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    commands = [line for line in result.stdout.splitlines() if line.startswith("python main.py")]
+    assert len(commands) == runs
