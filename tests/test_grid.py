@@ -133,3 +133,15 @@ def test_tiny_grid_runs_in_shards_resumes_and_reports_failures(tmp_path, monkeyp
     assert "0 finished, 1 skipped, 1 failed" in lines
     with open(os.path.join(run_dir, "run.log")) as f:
         assert f.read().count("$ python main.py") == 2  # nothing ran again
+
+
+def test_a_dry_run_checks_every_experiment_s_flags(tmp_path):
+    grid = tmp_path / "bad.grid"
+    grid.write_text("--model=conv --max_step=10\n--objective=factor --beta=4\n")
+    result = subprocess.run([os.path.join(ROOT, "run.sh"), "--grid", str(grid), "--dry-run"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert lines[2] == ("  ^ main.py: error: --beta: belongs to --objective=beta or nonsyn or "
+                        "tcvae, not factor; leave it out")
+    assert lines[-1] == "1 of 2 experiments have bad flags"

@@ -8,13 +8,14 @@ figures and results.md then cover every run of the grid that exists. Exit code 1
 failed, 2 for bad options.
 """
 
+import concurrent.futures
 import os
 import subprocess
 import sys
 
 from vae_tf import cli
 from vae_tf.grid.experiments import (GridError, display, in_shard, main_command,
-                                     normalise_flags, parse_shard, read_grid)
+                                     normalise_flags, parse_shard, read_grid, resolve)
 from vae_tf.grid.results import write_results
 from vae_tf.grid.runner import run_experiment, run_grid
 
@@ -25,7 +26,8 @@ def parser():
     p = cli.ArgumentParser("run.sh", prog="run.sh",
                            description=__doc__.split("\n\n")[1].replace("``", ""),
                            epilog="python main.py --help lists the main.py flags.")
-    p.add_argument("--dry-run", action="store_true", help="print the training commands only")
+    p.add_argument("--dry-run", action="store_true", help="print the training commands and check their "
+                   "flags; train nothing")
     p.add_argument("--parallel", type=int, default=1, help="runs at once (default 1)")
     p.add_argument("--grid", default=os.path.join("flags", "balls.grid"),
                    help="grid file: one line of main.py flags per experiment")
@@ -55,6 +57,29 @@ def make_figures(outcomes, figure_dir, print_fn):
     return code
 
 
+def dry_run(experiments, print_fn):
+    """Print each experiment's training command and check its flags (as ``main.py
+    --mode=config``, without TensorFlow); a bad one gets its one-line error under it.
+    Returns 1 if any is bad, else 0."""
+    def check(flags):
+        try:
+            resolve(ROOT, flags)
+            return None
+        except GridError as e:
+            return str(e)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        problems = list(pool.map(check, experiments))
+    for flags, problem in zip(experiments, problems):
+        print_fn(display(main_command(ROOT, flags)))
+        if problem:
+            print_fn(f"  ^ {problem}")
+    bad = sum(p is not None for p in problems)
+    if bad:
+        print_fn(f"{bad} of {len(experiments)} experiments have bad flags")
+    return 1 if bad else 0
+
+
 def main(argv=None, print_fn=None):
     print_fn = print_fn or (lambda line: print(line, flush=True))
     args, rest = parser().parse_known_args(argv)
@@ -69,9 +94,7 @@ def main(argv=None, print_fn=None):
         cli.fail("run.sh", str(e))
     mine = [i for i in range(len(experiments)) if in_shard(i, shard)]
     if args.dry_run:
-        for i in mine:
-            print_fn(display(main_command(ROOT, experiments[i])))
-        return 0
+        return dry_run([experiments[i] for i in mine], print_fn)
     figure_dir = os.path.join(ROOT, args.figure_dir)
     part = f" (shard {args.shard}: {len(mine)} of {len(experiments)})" if shard[1] > 1 else ""
     print_fn(f"{len(mine)} run{'s' * (len(mine) != 1)} from {args.grid}{part}, "
