@@ -121,15 +121,16 @@ def test_every_objective_trains_and_its_loss_falls(objective, jit):
     vae = build_vae(TrainConfig(**{**balls_config(objective).to_dict(), "jit_compile": jit}))
     data = frames()
     before = vae.evaluate(data[:256], batch_size=32, verbose=0, return_dict=True)["loss"]
-    history = vae.fit(data, batch_size=32, epochs=3, shuffle=False, verbose=0).history
+    history = vae.fit(data, batch_size=32, epochs=1, shuffle=False, verbose=0).history
     after = vae.evaluate(data[:256], batch_size=32, verbose=0, return_dict=True)["loss"]
-    # Untrained logits near 0 cost about 1024 ln 2 = 710 nats; the mean frame costs 165.
+    # Untrained logits near 0 cost about 1024 ln 2 = 710 nats; the mean frame costs 165, which
+    # the 40 steps reach (measured: 169 nats for each objective; 175-220 after 20 steps).
     assert before > 600 and after < 200
     assert set(vae.objective.metric_names) <= set(history)
     if objective == "factor":  # the discriminator trained: one step per VAE step
-        assert int(vae.objective.optimizer.iterations) == int(vae.optimizer.iterations) == 120
+        assert int(vae.objective.optimizer.iterations) == int(vae.optimizer.iterations) == 40
     if objective == "nonsyn":
-        assert int(vae.objective.optimizer.iterations) == 120
+        assert int(vae.objective.optimizer.iterations) == 40
 
 
 @pytest.mark.parametrize("objective", ["dip_vae_i", "dip_vae_ii"])
