@@ -62,8 +62,9 @@ def assert_curve_close(actual, desired, name):
 @pytest.mark.parametrize("objective", ["beta", "factor"])
 def test_mirrored_over_two_cpu_devices_equals_one_device(objective, tmp_path):
     one, two = tmp_path / "one.npz", tmp_path / "two.npz"
-    strategy_worker.main(one, "one_device", objective)  # in this process: one device
-    finish(run_worker(two, "mirrored", objective, devices=2))
+    mirrored = run_worker(two, "mirrored", objective, devices=2)
+    strategy_worker.main(one, "one_device", objective)  # in this process, meanwhile: one device
+    finish(mirrored)
     one, two = np.load(one), np.load(two)
     assert (int(one["replicas"]), int(two["replicas"])) == (1, 2)
     assert one["loss"][-1] < 0.5 * one["loss"][0]
@@ -78,9 +79,9 @@ def test_two_workers_on_localhost_agree_on_the_weights_and_equal_one_device(tmp_
     ports = free_ports(2)
     workers = [run_worker(tmp_path / f"worker{i}.npz", "multi_worker", "factor",
                           env={"TF_CONFIG": tf_config(ports, i)}) for i in range(2)]
+    strategy_worker.main(tmp_path / "one.npz", "one_device", "factor")  # meanwhile
     for worker in workers:
         finish(worker)
-    strategy_worker.main(tmp_path / "one.npz", "one_device", "factor")
     first, second, one = (np.load(tmp_path / f"{name}.npz")
                           for name in ("worker0", "worker1", "one"))
     assert int(first["replicas"]) == int(second["replicas"]) == 2
@@ -158,11 +159,12 @@ def test_mixed_float16_run_learns_and_reloads_in_float32(tmp_path):
     from vae_tf.training.train import train
 
     config = TrainConfig(train_dir=str(tmp_path / "run"), model="fully_connected",
-                         hidden_size=8, batch_size=32, max_step=0, log_every=20, save_every=60,
+                         hidden_size=8, batch_size=32, max_step=0, log_every=10, save_every=20,
                          mixed_precision="mixed_float16")
     initial = train(config, print_fn=lambda line: None)
-    trained = train(dataclasses.replace(config, max_step=60), print_fn=lambda line: None)
-    assert trained["step"] == 60
+    # float16 runs slowly on CPUs: 20 steps (the reconstruction falls from 11,000 to 220 nats).
+    trained = train(dataclasses.replace(config, max_step=20), print_fn=lambda line: None)
+    assert trained["step"] == 20
     assert trained["reconstruction"] < 0.5 * initial["reconstruction"]
 
     mixed = build_vae(config)
@@ -171,7 +173,7 @@ def test_mixed_float16_run_learns_and_reloads_in_float32(tmp_path):
     full = build_vae(config, precision="off")
     assert full.decoder.compute_dtype == "float32"
     checkpoint = tf.train.latest_checkpoint(config.run_dir)
-    assert load_networks(mixed, checkpoint) == load_networks(full, checkpoint) == 60
+    assert load_networks(mixed, checkpoint) == load_networks(full, checkpoint) == 20
     assert all(w.dtype == np.float32 for w in full.get_weights())
     for a, b in zip(mixed.get_weights(), full.get_weights()):
         np.testing.assert_array_equal(a, b)
