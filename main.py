@@ -19,7 +19,7 @@ import textwrap
 from absl import app, flags, logging
 
 from vae_tf.config import (BATCH_MODES, DATASETS, DCI_BACKENDS, EVALUATION_SETTINGS,
-                           JIT_CHOICES, METRIC_NAMES, MODELS, OBJECTIVE_FLAGS, OBJECTIVES,
+                           JIT_CHOICES, ALL_METRIC_NAMES, MODELS, OBJECTIVE_FLAGS, OBJECTIVES,
                            PRECISIONS, PREFETCH_BATCHES, RECONSTRUCTION_LOSSES, REPRESENTATIONS,
                            STRATEGIES, ConfigError, TrainConfig)
 from vae_tf.data import tfds_sources
@@ -85,7 +85,7 @@ def define_flags():
                        "layer of the conv and burgess_conv encoders.")
     flags.DEFINE_float("beta", None, "Weight of the KL term (objectives beta: default 0.1, "
                        "nonsyn: 1) or of the total correlation (tcvae: default 6, at least 1); "
-                       "annealed and factor have none.")
+                       "annealed, factor and the DIP-VAEs have none.")
     flags.DEFINE_float("lr", d.lr, "Adam learning rate.")
     flags.DEFINE_integer("batch_size", d.batch_size, "Images per step.")
     flags.DEFINE_float("weight_init", d.weight_init, "Std and bias of dense-layer initialisers.")
@@ -133,7 +133,7 @@ def define_flags():
     flags.DEFINE_integer("eval_every", d.eval_every, "Steps between metric evaluations during "
                          "training (eval.json and TensorBoard metrics/...); 0 = off.")
     flags.DEFINE_list("metrics", list(d.metric_names), "Disentanglement metrics to compute: "
-                      f"any of {', '.join(METRIC_NAMES)}.")
+                      f"any of {', '.join(ALL_METRIC_NAMES)}.")
     flags.DEFINE_integer("metric_points", d.metric_points, "Training points of every metric "
                          "(evaluation points: half); 0 = the standard sizes of "
                          "disentanglement_lib. A few thousand make a quick evaluation.")

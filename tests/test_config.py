@@ -1,6 +1,6 @@
 import pytest
 
-from vae_tf.config import ConfigError, TrainConfig, input_shape
+from vae_tf.config import ALL_METRIC_NAMES, METRIC_NAMES, ConfigError, TrainConfig, input_shape
 
 
 @pytest.mark.parametrize("dataset, model, expected", [
@@ -101,6 +101,16 @@ def test_dip_vae_settings_and_run_directories():
     assert TrainConfig.from_dict(own.to_dict()) == own
     with pytest.raises(ConfigError, match="^--lambda_d: expected a number >= 0"):
         TrainConfig(objective="dip_vae_ii", lambda_d=-1.0)
+
+
+def test_metrics_default_to_the_first_five_and_accept_all():
+    assert TrainConfig().metric_names == METRIC_NAMES == (
+        "beta_vae", "factor_vae", "mig", "dci", "sap")
+    assert TrainConfig(metrics="irs,modularity,unsupervised").metric_names == (
+        "irs", "modularity", "unsupervised")
+    assert ALL_METRIC_NAMES[:5] == METRIC_NAMES
+    with pytest.raises(ConfigError, match="^--metrics: .*unsupervised, got 'udr'"):
+        TrainConfig(metrics="udr")
 
 
 def test_tcvae_refuses_a_beta_that_rewards_total_correlation():

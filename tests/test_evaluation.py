@@ -78,7 +78,7 @@ def test_eval_every_scores_during_training(tmp_path):
 @pytest.mark.parametrize("args, message", [
     (["--mode=eval"], "--run_dir: "),  # no run there
     (["--mode=train", "--run_dir=x"], "--run_dir: only --mode=eval"),
-    (["--metrics=mig,modularity"], "--metrics: "),
+    (["--metrics=mig,udr"], "--metrics: "),  # UDR scores several runs: not a --metrics one
     (["--metric_points=10"], "--metric_points: "),
     (["--eval_every=-1"], "--eval_every: "),
 ])

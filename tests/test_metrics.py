@@ -9,6 +9,7 @@ import pytest
 from sklearn.metrics import mutual_info_score
 
 from vae_tf import metrics
+from vae_tf.config import ALL_METRIC_NAMES
 from vae_tf.data.ground_truth import GroundTruthData
 from vae_tf.metrics.beta_vae_score import beta_vae_points
 from vae_tf.metrics.codes import discretize, entropies, mutual_info, mutual_info_matrix
@@ -272,7 +273,8 @@ def test_sap_discrete_scores_and_constant_codes():
 
 def test_registry_defaults_are_the_standard_sizes():
     assert set(metrics.METRICS) == set(metrics.STANDARD_SIZES) == {
-        "beta_vae", "factor_vae", "mig", "dci", "sap"}
+        "beta_vae", "factor_vae", "mig", "dci", "sap", "modularity", "irs", "unsupervised"} == set(
+        ALL_METRIC_NAMES)
     for name, fn in metrics.METRICS.items():
         parameters = inspect.signature(fn).parameters
         assert list(parameters)[:3] == ["ground_truth_data", "representation_function",

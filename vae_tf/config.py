@@ -47,8 +47,12 @@ PRECISIONS = ("off", "mixed_float16", "mixed_bfloat16")
 PREFETCH_BATCHES = 8
 # Fewest points a scaled-down evaluation may use (the classifiers need a few per class).
 MIN_METRIC_POINTS = 100
-# Disentanglement metrics (vae_tf.metrics), in the order they run and print.
+# The disentanglement metrics (vae_tf.metrics) --metrics computes by default, in the order they
+# run and print.
 METRIC_NAMES = ("beta_vae", "factor_vae", "mig", "dci", "sap")
+# All metrics --metrics accepts: the default ones (METRIC_NAMES), then modularity and
+# explicitness, IRS and the unsupervised scores (issue 18).
+ALL_METRIC_NAMES = METRIC_NAMES + ("modularity", "irs", "unsupervised")
 # What the metrics score: the posterior mean (disentanglement_lib's default) or one sample of
 # the posterior per observation.
 REPRESENTATIONS = ("mean", "sampled")
@@ -211,10 +215,10 @@ class TrainConfig:
         if self.kl_warmup_steps and self.objective != "beta":
             raise ConfigError("kl_warmup_steps", f"the KL warm-up belongs to --objective=beta, "
                               f"not {self.objective}; leave it at 0")
-        unknown = [name for name in self.metric_names if name not in METRIC_NAMES]
+        unknown = [name for name in self.metric_names if name not in ALL_METRIC_NAMES]
         if unknown or not self.metric_names:
             raise ConfigError("metrics", f"expected a comma-separated list of "
-                              f"{', '.join(METRIC_NAMES)}, got {self.metrics!r}")
+                              f"{', '.join(ALL_METRIC_NAMES)}, got {self.metrics!r}")
         if 0 < self.metric_points < MIN_METRIC_POINTS:
             raise ConfigError("metric_points", f"expected 0 (the standard sizes) or at least "
                               f"{MIN_METRIC_POINTS}, got {self.metric_points}")

@@ -12,11 +12,17 @@ from vae_tf.metrics.codes import (discretize, entropies, mutual_info, mutual_inf
                                   sample_codes)
 from vae_tf.metrics.dci import completeness, compute_dci, dci, disentanglement, importance_matrix
 from vae_tf.metrics.factor_vae_score import factor_vae_score
+from vae_tf.metrics.irs import compute_irs, irs, irs_matrix
 from vae_tf.metrics.mig import compute_mig, mig
+from vae_tf.metrics.modularity import compute_modularity_explicitness, explicitness, modularity
 from vae_tf.metrics.sap import compute_sap, sap, sap_score_matrix
+from vae_tf.metrics.udr import compute_udr, udr
+from vae_tf.metrics.unsupervised import compute_unsupervised, unsupervised_scores
 
+# UDR (vae_tf.metrics.udr) is not here: it scores several models at once.
 METRICS = {"beta_vae": beta_vae_score, "factor_vae": factor_vae_score, "mig": compute_mig,
-           "dci": compute_dci, "sap": compute_sap}
+           "dci": compute_dci, "sap": compute_sap, "modularity": compute_modularity_explicitness,
+           "irs": compute_irs, "unsupervised": compute_unsupervised}
 
 # disentanglement_lib's sample sizes: training points first, then evaluation / test points.
 STANDARD_SIZES = {
@@ -25,6 +31,9 @@ STANDARD_SIZES = {
     "mig": {"num_train": 10000},
     "dci": {"num_train": 10000, "num_test": 5000},
     "sap": {"num_train": 10000, "num_test": 5000},
+    "modularity": {"num_train": 10000, "num_test": 5000},
+    "irs": {"num_train": 10000},
+    "unsupervised": {"num_train": 10000},
 }
 
 
@@ -55,7 +64,9 @@ def compute_metric(name, ground_truth_data, representation_function, random_stat
 
 
 __all__ = ["METRICS", "STANDARD_SIZES", "beta_vae_score", "completeness", "compute_dci",
-           "compute_metric", "compute_mig", "compute_sap", "dci", "discretize",
-           "disentanglement", "entropies", "factor_vae_score", "importance_matrix", "mig",
-           "mutual_info", "mutual_info_matrix", "sample_codes", "sap", "sap_score_matrix",
-           "scaled_sizes", "sizes"]
+           "compute_irs", "compute_metric", "compute_mig", "compute_modularity_explicitness",
+           "compute_sap", "compute_udr", "compute_unsupervised", "dci", "discretize",
+           "disentanglement", "entropies", "explicitness", "factor_vae_score",
+           "importance_matrix", "irs", "irs_matrix", "mig", "modularity", "mutual_info",
+           "mutual_info_matrix", "sample_codes", "sap", "sap_score_matrix", "scaled_sizes",
+           "sizes", "udr", "unsupervised_scores"]
