@@ -23,8 +23,8 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")  # as main.py
 
 import numpy as np  # noqa: E402
 
-from vae_tf.config import (DATASETS, DCI_BACKENDS, METRIC_NAMES, MODELS,  # noqa: E402
-                           REPRESENTATIONS, TrainConfig)
+from vae_tf.config import (ALL_METRIC_NAMES, DATASETS, DCI_BACKENDS,  # noqa: E402
+                           METRIC_NAMES, MODELS, REPRESENTATIONS, TrainConfig)
 from vae_tf.data.sources import ground_truth_data  # noqa: E402
 from vae_tf.training.build import build_vae, load_networks  # noqa: E402
 from vae_tf.training.evaluation import metric_sizes, posterior_function, score  # noqa: E402
@@ -62,7 +62,8 @@ def main():
     parser.add_argument("--dataset", default="balls", choices=DATASETS)
     parser.add_argument("--num_balls", type=int, default=1)
     parser.add_argument("--points", type=int, default=0)
-    parser.add_argument("--metrics", nargs="+", default=list(METRIC_NAMES), choices=METRIC_NAMES)
+    parser.add_argument("--metrics", nargs="+", default=list(METRIC_NAMES),
+                        choices=ALL_METRIC_NAMES)
     parser.add_argument("--dci_backend", default="sklearn", choices=DCI_BACKENDS)
     parser.add_argument("--representation", default="mean", choices=REPRESENTATIONS)
     parser.add_argument("--untabulated", action="store_true",

@@ -19,10 +19,10 @@ OBJECTIVES = ("beta", "annealed", "nonsyn", "factor", "tcvae", "dip_vae_i", "dip
 # 0.1; capacity annealing Burgess et al.'s γ 1000 and C_max 25 nats over 100,000 steps; the
 # Non-Synergistic VAE Gonzalob90's README (α 5, ω 0.9) on the plain ELBO (β 1); FactorVAE
 # 1Konny's and Gonzalob90's γ 6.4 (disentanglement_lib's study sweeps 10-100) and discriminator
-# learning rate; β-TCVAE Chen et al.'s β 6 (the study sweeps 1-10); DIP-VAE λ_od 10, the middle
-# of disentanglement_lib's study sweep 1-50, with its λ_d = 10 λ_od (I) or λ_od (II) as Kumar et
-# al. (LAMBDA_D_PER_LAMBDA_OD: λ_d follows a given λ_od unless given itself). A setting an
-# objective does not own stays None and is refused when given.
+# learning rate; β-TCVAE Chen et al.'s β 6 (the study sweeps 1-10); DIP-VAE (Kumar et al.) λ_od
+# 10, in disentanglement_lib's study sweep {1, 2, 5, 10, 20, 50}, with the study's λ_d = 10 λ_od
+# (I) or λ_od (II) (LAMBDA_D_PER_LAMBDA_OD: λ_d follows a given λ_od unless given itself). A
+# setting an objective does not own stays None and is refused when given.
 OBJECTIVE_SETTINGS = {
     "beta": {"beta": 0.1},
     "annealed": {"gamma": 1000.0, "c_max": 25.0, "c_steps": 100000},
