@@ -23,10 +23,11 @@ def test_dsprites_rendered_training_loss_falls(tmp_path):
     # Logits start near 0: about ln 2 nats for each of the 4096 pixels.
     assert untrained["reconstruction"] == pytest.approx(4096 * np.log(2), rel=0.1)
     lines = []
-    trained = train(TrainConfig(**{**config.to_dict(), "max_step": 200}), print_fn=lines.append)
-    assert trained["step"] == 200
+    trained = train(TrainConfig(**{**config.to_dict(), "max_step": 100}), print_fn=lines.append)
+    assert trained["step"] == 100
     assert any("dsprites_rendered, model burgess_conv, 10 latents" in line for line in lines)
     # Drawing the background alone costs the foreground (about 100-250 pixels of 4096); the
-    # first steps must at least learn that the frame is mostly empty.
+    # first steps must at least learn that the frame is mostly empty (measured: 0.19 of the
+    # untrained loss after 100 steps, 0.18 after 150, 0.245 after 50).
     assert trained["reconstruction"] < 0.25 * untrained["reconstruction"]
     assert trained["loss"] < 0.25 * untrained["loss"]
