@@ -1,15 +1,12 @@
 """python -m vae_tf.metrics.udr on two (untrained) runs: the newest checkpoint of each is
 restored and scored on the first run's data; the scores are printed and written as JSON."""
 
-import importlib
 import json
 
 import pytest
 
 from test_main import train_in_process
-
-# The module (vae_tf.metrics exports its function udr under the same name).
-udr = importlib.import_module("vae_tf.metrics.udr")
+from vae_tf.metrics import udr
 
 
 def test_udr_scores_the_newest_checkpoint_of_each_run(tmp_path, capsys):

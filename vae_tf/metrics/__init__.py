@@ -16,10 +16,10 @@ from vae_tf.metrics.irs import compute_irs, irs, irs_matrix
 from vae_tf.metrics.mig import compute_mig, mig
 from vae_tf.metrics.modularity import compute_modularity_explicitness, explicitness, modularity
 from vae_tf.metrics.sap import compute_sap, sap, sap_score_matrix
-from vae_tf.metrics.udr import compute_udr, udr
 from vae_tf.metrics.unsupervised import compute_unsupervised, unsupervised_scores
 
-# UDR (vae_tf.metrics.udr) is not here: it scores several models at once.
+# UDR (vae_tf.metrics.udr) is not here: it scores several models at once (and the package does not
+# import it, so that python -m vae_tf.metrics.udr runs it cleanly).
 METRICS = {"beta_vae": beta_vae_score, "factor_vae": factor_vae_score, "mig": compute_mig,
            "dci": compute_dci, "sap": compute_sap, "modularity": compute_modularity_explicitness,
            "irs": compute_irs, "unsupervised": compute_unsupervised}
@@ -65,8 +65,8 @@ def compute_metric(name, ground_truth_data, representation_function, random_stat
 
 __all__ = ["METRICS", "STANDARD_SIZES", "beta_vae_score", "completeness", "compute_dci",
            "compute_irs", "compute_metric", "compute_mig", "compute_modularity_explicitness",
-           "compute_sap", "compute_udr", "compute_unsupervised", "dci", "discretize",
+           "compute_sap", "compute_unsupervised", "dci", "discretize",
            "disentanglement", "entropies", "explicitness", "factor_vae_score",
            "importance_matrix", "irs", "irs_matrix", "mig", "modularity", "mutual_info",
            "mutual_info_matrix", "sample_codes", "sap", "sap_score_matrix", "scaled_sizes",
-           "sizes", "udr", "unsupervised_scores"]
+           "sizes", "unsupervised_scores"]
