@@ -19,10 +19,10 @@ import textwrap
 from absl import app, flags, logging
 
 from vae_tf.config import (BATCH_MODES, DATASETS, DCI_BACKENDS, EVALUATION_SETTINGS,
-                           JIT_CHOICES, ALL_METRIC_NAMES, MODELS, OBJECTIVE_FLAGS, OBJECTIVES,
-                           PRECISIONS, PREFETCH_BATCHES, RECONSTRUCTION_LOSSES, REPRESENTATIONS,
-                           STRATEGIES, ConfigError, TrainConfig)
-from vae_tf.data import tfds_sources
+                           IMAGE_FITS, JIT_CHOICES, ALL_METRIC_NAMES, MODELS, OBJECTIVE_FLAGS,
+                           OBJECTIVES, PRECISIONS, PREFETCH_BATCHES, RECONSTRUCTION_LOSSES,
+                           REPRESENTATIONS, STRATEGIES, ConfigError, TrainConfig)
+from vae_tf.data import image_folder, tfds_sources
 from vae_tf.figures import HEAT_MAP_STARTS
 from vae_tf.tf_startup import import_tensorflow
 from vae_tf.training import run_lock
@@ -35,13 +35,16 @@ MODES = ("train", "eval", "figures", "config")
 # ``--help``: main.py's flags by topic, each once, in this order.
 FLAG_GROUPS = {
     "run": ("mode", "train_dir", "run_dir", "overwrite", "seed"),
-    "data": ("dataset", "data_dir", "manual_dir", "num_balls", "friction", "batch_mode"),
+    "data": ("dataset", "data_dir", "manual_dir", "num_balls", "friction", "batch_mode",
+             "image_dir", "image_size", "image_fit", "image_channels", "exclude_label"),
     "model": ("model", "hidden_size", "keep_prob", "weight_init", "weight_decay"),
-    "objective": ("objective", "beta", "recon_loss", "kl_warmup_steps", "gamma", "c_max",
-                  "c_steps", "alpha", "omega", "disc_lr", "lambda_od", "lambda_d"),
-    "training": ("max_step", "batch_size", "lr", "log_every", "save_every", "jit_compile"),
+    "objective": ("objective", "beta", "deterministic", "recon_loss", "kl_warmup_steps",
+                  "gamma", "c_max", "c_steps", "alpha", "omega", "disc_lr", "lambda_od",
+                  "lambda_d"),
+    "training": ("max_step", "batch_size", "lr", "log_every", "save_every", "keep_checkpoints",
+                 "jit_compile"),
     "evaluation": ("eval_every", "metrics", "metric_points", "representation", "dci_backend"),
-    "figures": ("checkpoint_dir", "figure_dir", "heat_map_start"),
+    "figures": ("checkpoint_dir", "figure_dir", "heat_map_start", "latent_figures"),
     "distribution": ("strategy", "mixed_precision"),
 }
 HELP_FLAGS = ("--help", "-h", "-?", "--helpshort")
@@ -70,7 +73,7 @@ def define_flags():
                         "<train_dir>_dataset_<name>_model_<m>_beta_<b>).")
     flags.DEFINE_enum("dataset", d.dataset, DATASETS, "Training data: the balls generator, "
                       "dSprites (TFDS), dSprites re-rendered here (no files needed), MNIST or "
-                      "CelebA (TFDS).")
+                      "CelebA (TFDS), or your images (image_folder: --image_dir).")
     flags.DEFINE_string("data_dir", d.data_dir, "TFDS data directory (default: TFDS_DATA_DIR "
                         "or ~/tensorflow_datasets).")
     flags.DEFINE_string("manual_dir", d.manual_dir, "Folder where you put the original files "
@@ -116,6 +119,24 @@ def define_flags():
     flags.DEFINE_float("lambda_d", None, "dip_vae_i, dip_vae_ii: weight of the squared "
                        "deviations of the variances from 1 (default 10 x lambda_od for I, "
                        "lambda_od for II).")
+    flags.DEFINE_string("image_dir", d.image_dir, "--dataset=image_folder: the folder of PNG/JPEG "
+                        "images (searched recursively; sub-folder names are the labels).")
+    flags.DEFINE_integer("image_size", d.image_size, "--dataset=image_folder: side of the square "
+                         "images the model sees (conv: a multiple of 4; burgess_conv: 64).")
+    flags.DEFINE_enum("image_fit", d.image_fit, IMAGE_FITS, "--dataset=image_folder: resize = "
+                      "squeeze the whole image into the square; crop = its central square, "
+                      "resized.")
+    flags.DEFINE_integer("image_channels", d.image_channels, "--dataset=image_folder: 1 = "
+                         "greyscale, 3 = colour.")
+    flags.DEFINE_integer("exclude_label", None, "mnist, image_folder: train without this label "
+                         "(held-out images keep it); resume without the flag to add the class.")
+    flags.DEFINE_boolean("deterministic", d.deterministic, "A plain autoencoder: z is the "
+                         "encoder's mean, no sampling (with --beta=0).")
+    flags.DEFINE_integer("keep_checkpoints", d.keep_checkpoints, "Checkpoints kept (the newest); "
+                         "the figures draw each kept one.")
+    flags.DEFINE_boolean("latent_figures", False, "--mode=figures: also the latent-space "
+                         "figures (t-SNE and PCA maps, interpolations, KL per latent, AE vs "
+                         "VAE, class drift over the kept checkpoints).")
     flags.DEFINE_enum("batch_mode", d.batch_mode, BATCH_MODES, "iid: every frame from its own "
                       "trajectory; trajectory: consecutive frames of one (the original).")
     flags.DEFINE_integer("seed", d.seed, "Seed of weights, noise and data.")
@@ -226,7 +247,7 @@ def make_figures():
     _quiet_logging()
     try:
         make(FLAGS.checkpoint_dir, FLAGS.figure_dir, FLAGS.heat_map_start,
-             print_fn=lambda line: print(line, flush=True))
+             print_fn=lambda line: print(line, flush=True), latent=FLAGS.latent_figures)
     except ConfigError as e:
         fail(str(e))
 
@@ -263,6 +284,8 @@ def prepare(config, print_fn):
     if config.dataset in tfds_sources.DATASETS:
         tfds_sources.check_available(config.dataset, config.data_dir or None,
                                      config.manual_dir or None)
+    if config.dataset == "image_folder":
+        image_folder.check(config)
     if FLAGS.mode == "eval":
         return run_lock.acquire(config.run_dir, "main.py --mode=eval", print_fn)
     check_training_inputs(config)

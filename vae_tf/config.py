@@ -12,7 +12,7 @@ import math
 from vae_tf.data.balls import MAX_BALLS
 
 MODELS = ("fully_connected", "conv", "all_conv", "fc_1200", "burgess_conv")
-DATASETS = ("balls", "dsprites", "dsprites_rendered", "mnist", "celeb_a")
+DATASETS = ("balls", "dsprites", "dsprites_rendered", "mnist", "celeb_a", "image_folder")
 RECONSTRUCTION_LOSSES = ("ce", "mse", "ad")
 OBJECTIVES = ("beta", "annealed", "nonsyn", "factor", "tcvae", "dip_vae_i", "dip_vae_ii")
 # The hyperparameters each objective owns, with their defaults: β the original balls main.py's
@@ -62,7 +62,13 @@ DCI_BACKENDS = ("sklearn", "lightgbm")
 EVALUATION_SETTINGS = ("metrics", "metric_points", "representation", "dci_backend")
 # Settings that may change when a run is resumed: they do not change what the run learns.
 RESUMABLE_CHANGES = ("max_step", "log_every", "save_every", "jit_compile", "data_dir",
-                     "manual_dir", "eval_every", "strategy") + EVALUATION_SETTINGS
+                     "manual_dir", "eval_every", "strategy", "keep_checkpoints",
+                     "exclude_label") + EVALUATION_SETTINGS
+# ``--dataset=image_folder``: how each image becomes a square of ``--image_size`` (the whole
+# image squeezed, or its central square), and the data sets whose images carry labels
+# (``--exclude_label``, the latent maps' colours).
+IMAGE_FITS = ("resize", "crop")
+LABELLED_DATASETS = ("mnist", "image_folder")
 
 # The images each data set feeds a model (CelebA: the 64x64 centre crop).
 DATASET_SHAPES = {"balls": (32, 32, 1), "dsprites": (64, 64, 1), "dsprites_rendered": (64, 64, 1),
@@ -93,11 +99,13 @@ def image_shape_error(model, shape):
     return None
 
 
-def input_shape(dataset, model):
+def input_shape(dataset, model, native=None):
     """``(shape, fit)``: the image shape ``model`` trains on for ``dataset``, and how the data
     set's images get there: None (as they are), ``"pad"`` (zero padding around the centre) or
-    ``"resize"``. Raises ConfigError naming ``--model`` when the sizes do not fit."""
-    native = DATASET_SHAPES[dataset]
+    ``"resize"``. ``native``: the data set's image shape when it is not fixed
+    (:data:`DATASET_SHAPES`; image folders). Raises ConfigError naming ``--model`` when the
+    sizes do not fit."""
+    native = native or DATASET_SHAPES[dataset]
     problem = image_shape_error(model, native)
     if problem is None:
         return native, None
@@ -163,6 +171,13 @@ class TrainConfig:
     dci_backend: str = "sklearn"
     strategy: str = "auto"
     mixed_precision: str = "off"
+    image_dir: str = ""
+    image_size: int = 64
+    image_fit: str = "resize"
+    image_channels: int = 1
+    exclude_label: int = None
+    keep_checkpoints: int = 3
+    deterministic: bool = False
 
     def __post_init__(self):
         if isinstance(self.train_dir, str) and len(self.train_dir) > 1:
@@ -176,7 +191,8 @@ class TrainConfig:
                    "objective": OBJECTIVES,
                    "batch_mode": BATCH_MODES, "jit_compile": JIT_CHOICES,
                    "strategy": STRATEGIES, "mixed_precision": PRECISIONS,
-                   "representation": REPRESENTATIONS, "dci_backend": DCI_BACKENDS}
+                   "representation": REPRESENTATIONS, "dci_backend": DCI_BACKENDS,
+                   "image_fit": IMAGE_FITS}
         for name, allowed in choices.items():
             value = getattr(self, name)
             if value not in allowed:
@@ -184,7 +200,8 @@ class TrainConfig:
         self._resolve_objective_settings()
         minimum = {"hidden_size": 1, "batch_size": 1, "num_balls": 1, "max_step": 0,
                    "kl_warmup_steps": 0, "log_every": 1, "save_every": 1, "seed": 0,
-                   "c_steps": 0, "eval_every": 0, "metric_points": 0}
+                   "c_steps": 0, "eval_every": 0, "metric_points": 0, "image_size": 4,
+                   "keep_checkpoints": 1}
         for name, low in minimum.items():
             value = getattr(self, name)
             if value is None and name in OBJECTIVE_FLAGS:
@@ -224,7 +241,37 @@ class TrainConfig:
                               f"{MIN_METRIC_POINTS}, got {self.metric_points}")
         if not self.train_dir:
             raise ConfigError("train_dir", "expected a directory path, got an empty string")
-        input_shape(self.dataset, self.model)
+        self._check_image_settings()
+        input_shape(self.dataset, self.model, self.native_shape)
+
+    def _check_image_settings(self):
+        """``--image_dir`` for image folders, ``--exclude_label`` on labelled data, and
+        ``--deterministic`` as the plain autoencoder it stands for (β = 0)."""
+        if self.dataset == "image_folder" and not self.image_dir:
+            raise ConfigError("image_dir", "--dataset=image_folder reads its images from "
+                              "--image_dir=PATH (a folder of PNG/JPEG files); none given")
+        if self.image_channels not in (1, 3):
+            raise ConfigError("image_channels", f"expected 1 (greyscale) or 3 (colour), got "
+                              f"{self.image_channels!r}")
+        if self.exclude_label is not None:
+            if self.dataset not in LABELLED_DATASETS:
+                raise ConfigError("exclude_label", f"--dataset={self.dataset} has no labels; "
+                                  f"only {' and '.join(LABELLED_DATASETS)} have")
+            if isinstance(self.exclude_label, bool) or not isinstance(self.exclude_label, int) \
+                    or self.exclude_label < 0:
+                raise ConfigError("exclude_label", f"expected a label >= 0, got "
+                                  f"{self.exclude_label!r}")
+        if self.deterministic and (self.objective != "beta" or self.beta != 0):
+            raise ConfigError("deterministic", "a plain autoencoder (z = the encoder's mean) has "
+                              "no KL term: use it with --objective=beta --beta=0")
+
+    @property
+    def native_shape(self):
+        """The data set's own image shape (image folders: ``--image_size`` squares of
+        ``--image_channels``)."""
+        if self.dataset == "image_folder":
+            return (self.image_size, self.image_size, self.image_channels)
+        return DATASET_SHAPES[self.dataset]
 
     def _resolve_objective_settings(self):
         """The objective's own settings get their defaults; a setting given that belongs to
@@ -284,15 +331,16 @@ class TrainConfig:
     @property
     def image_shape(self):
         """Shape of the images the model trains on."""
-        return input_shape(self.dataset, self.model)[0]
+        return input_shape(self.dataset, self.model, self.native_shape)[0]
 
     @property
     def run_dir(self):
         """The original's run directory, ``<train_dir>_model_<m>_num_balls_<n>_beta_<b>``; for
         other data sets ``<train_dir>_dataset_<name>_model_<m>_beta_<b>``. Objectives without
         β name their own weights instead (:attr:`objective_weights`); any objective but
-        ``beta`` adds ``_objective_<o>``."""
+        ``beta`` adds ``_objective_<o>``, a plain autoencoder ``_deterministic``."""
         suffix = "" if self.objective == "beta" else f"_objective_{self.objective}"
+        suffix += "_deterministic" if self.deterministic else ""
         if self.dataset == "balls":
             return (f"{self.train_dir}_model_{self.model}_num_balls_{self.num_balls}"
                     f"_{self.objective_weights}{suffix}")

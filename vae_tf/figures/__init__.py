@@ -14,6 +14,9 @@ file (under ``figure_dir``)                 what                                
 ``<run>/traversal*.gif``                    :mod:`.gifs`, all latents and each     all
 ``<run>/ground_truth.png``                  :mod:`.ground_truth_plots`             with factors
 ``<run>/{losses,kl_per_latent}.png``        :mod:`.curves` from TensorBoard         with events
+``<run>/latent_map.png`` ...                :mod:`.latent_space` (``latent=True``)  all
+``ae_vs_vae_<run>.png``                     :mod:`.latent_comparisons`             AE + VAE
+``<run>/class_drift.png``                   :mod:`.latent_comparisons`             labelled
 ==========================================  =====================================  ==============
 
 ``<run>`` is the run directory's name after its ``--train_dir`` prefix (for example
@@ -30,14 +33,15 @@ HEAT_MAP_STARTS = ("sample", "mean")
 
 
 def make_figures(checkpoint_dir="checkpoints", figure_dir="figures", heat_map_start="sample",
-                 ground_truth_per_cell=4, print_fn=print):
+                 ground_truth_per_cell=4, print_fn=print, latent=False):
     """Write every figure the runs under ``checkpoint_dir`` allow into ``figure_dir``; returns
     the written paths in the order written.
 
     ``heat_map_start``: ``"sample"`` (the original: frame 0's sampled z, fixed noise) or
     ``"mean"`` (its posterior mean). ``ground_truth_per_cell``: images averaged per cell of
-    the ground-truth plots. Raises ConfigError (naming the option) when ``checkpoint_dir``
-    holds no run or ``figure_dir`` cannot be made.
+    the ground-truth plots. ``latent``: also the latent-space figures (``--latent_figures``:
+    :mod:`.latent_space`, :mod:`.latent_comparisons`). Raises ConfigError (naming the option)
+    when ``checkpoint_dir`` holds no run or ``figure_dir`` cannot be made.
     """
     from vae_tf.config import ConfigError
     from vae_tf.figures import runs
@@ -53,16 +57,20 @@ def make_figures(checkpoint_dir="checkpoints", figure_dir="figures", heat_map_st
     print_fn(f"{len(found)} run{'s' if len(found) > 1 else ''} in {checkpoint_dir}; figures go "
              f"to {figure_dir}")
     written, measured = [], {}
+    compared = {} if latent else None
     for run in found:
         written += _run_figures(run, figure_dir, heat_map_start, ground_truth_per_cell,
-                                measured, print_fn)
+                                measured, print_fn, compared)
     written += _balls_graphs(measured, figure_dir, print_fn)
+    if latent:
+        written += _ae_vs_vae(found, compared, figure_dir, print_fn)
     print_fn(f"wrote {len(written)} files to {figure_dir}")
     return written
 
 
-def _run_figures(run, figure_dir, heat_map_start, per_cell, measured, print_fn):
-    """The figures of one run; its balls measurements go into ``measured``."""
+def _run_figures(run, figure_dir, heat_map_start, per_cell, measured, print_fn, compared=None):
+    """The figures of one run; its balls measurements go into ``measured``, and with
+    ``compared`` (a dict) its latent-space figures are drawn and their data go there."""
     from vae_tf.tf_startup import import_tensorflow
     import_tensorflow()  # before keras: without TensorFlow's start-up notices
     import keras
@@ -101,11 +109,11 @@ def _run_figures(run, figure_dir, heat_map_start, per_cell, measured, print_fn):
                              reconstruction_loss.per_image_nats(vae, frames))
 
     try:
-        ground_truth, held_out = _data(config, print_fn)
+        ground_truth, held_out, colours = _data(config, print_fn)
     except ConfigError as e:
         print_fn(f"{name}: no grids, traversal GIFs or ground-truth plot (its data cannot be "
                  f"read: {e})")
-        ground_truth = held_out = None
+        ground_truth = held_out = colours = None
 
     if held_out is not None:
         mean, logvar = runs.encode(vae, held_out)
@@ -146,6 +154,10 @@ def _run_figures(run, figure_dir, heat_map_start, per_cell, measured, print_fn):
             written.append(save_png(curves.plot_kl(*kl, name),
                                     os.path.join(folder, curves.KL_FILE)))
 
+    if held_out is not None and compared is not None:
+        written += _latent_figures(vae, run, step, held_out, colours, folder, compared,
+                                   print_fn)
+
     if held_out is not None:  # last: it loads each kept checkpoint into the model in turn
         prior_z = prior_codes(config.seed, vae.latent_dim)
         for prefix in run.checkpoints:
@@ -158,18 +170,67 @@ def _run_figures(run, figure_dir, heat_map_start, per_cell, measured, print_fn):
     return written
 
 
+def _latent_figures(vae, run, step, held_out, colours, folder, compared, print_fn):
+    """The latent-space figures of one run (:mod:`.latent_space`; the class drift over its
+    kept checkpoints when it has labels); its summary goes into ``compared``. Loads each kept
+    checkpoint in turn for the drift, so it comes just before the grids."""
+    from vae_tf.figures import latent_comparisons, latent_space, runs
+    from vae_tf.figures.plotting import save_png
+    from vae_tf.training.train import prior_codes
+
+    written, summary = latent_space.run_figures(vae, run.name, step, held_out, colours,
+                                                folder, print_fn)
+    summary.update(step=step, prior=runs.decode(vae, prior_codes(run.config.seed,
+                                                                 vae.latent_dim)))
+    compared[run.name] = summary
+    if colours is None or not colours.class_names:
+        print_fn(f"{run.name}: no class drift (--dataset={run.config.dataset} has no labels)")
+    elif len(run.checkpoints) < 2:
+        print_fn(f"{run.name}: no class drift (one kept checkpoint; --keep_checkpoints keeps "
+                 "more)")
+    else:
+        figure = latent_comparisons.class_drift(vae, run, held_out, colours, runs.load,
+                                                lambda model, x: runs.encode(model, x)[0])
+        written.append(save_png(figure, os.path.join(folder, latent_comparisons.DRIFT_FILE)))
+    return written
+
+
+def _ae_vs_vae(found, compared, figure_dir, print_fn):
+    """``ae_vs_vae_<run>.png`` for every autoencoder run with VAE runs of its settings."""
+    from vae_tf.figures import latent_comparisons
+    from vae_tf.figures.plotting import save_png
+
+    written = []
+    groups = latent_comparisons.ae_vae_groups([r for r in found if r.name in compared])
+    if not groups:
+        print_fn("no autoencoder-vs-VAE figure (it needs a --deterministic --beta=0 run and a "
+                 "VAE run of the same other settings)")
+    for ae, vaes in groups:
+        rows = [(latent_comparisons.row_label(r, compared[r.name]), compared[r.name])
+                for r in (ae, *vaes)]
+        title = (f"{ae.name}: the same model as a plain autoencoder and as a VAE "
+                 f"(held-out images; --dataset={ae.config.dataset})")
+        path = os.path.join(figure_dir, latent_comparisons.ae_vs_vae_file(ae.name))
+        written.append(save_png(latent_comparisons.plot_ae_vs_vae(rows, title), path))
+        print_fn(f"wrote {path}")
+    return written
+
+
 def _data(config, print_fn):
-    """``(ground_truth, held_out)``: the run's ground-truth data (None without factors) and
-    its fixed held-out images, those its TensorBoard images show."""
+    """``(ground_truth, held_out, colours)``: the run's ground-truth data (None without
+    factors), its fixed held-out images (those its TensorBoard images show) and what colours
+    them in the latent maps (:func:`vae_tf.data.sources.held_out_data`)."""
     from vae_tf.data import sources, tfds_sources
 
     if config.dataset in tfds_sources.DATASETS:
         tfds_sources.check_available(config.dataset, config.data_dir or None,
                                      config.manual_dir or None)
+    if config.dataset == "image_folder":
+        from vae_tf.data import image_folder
+        image_folder.check(config)
     ground_truth = sources.ground_truth_data(config, print_fn)
-    _, held_out = sources.training_data(config, seed=[config.seed, 0], print_fn=print_fn,
-                                        ground_truth=ground_truth)
-    return ground_truth, held_out
+    held_out, colours = sources.held_out_data(config, print_fn, ground_truth)
+    return ground_truth, held_out, colours
 
 
 def _balls_graphs(measured, figure_dir, print_fn):

@@ -21,6 +21,9 @@ def parser():
     p.add_argument("--heat_map_start", default="sample", choices=HEAT_MAP_STARTS,
                    help="code the heat maps sweep: frame 0's sampled z (the original) or its "
                         "posterior mean (default: sample)")
+    p.add_argument("--latent_figures", action="store_true",
+                   help="also the latent-space figures: t-SNE and PCA maps, interpolations, KL "
+                        "per latent, AE vs VAE, class drift over the kept checkpoints")
     return p
 
 
@@ -30,7 +33,8 @@ def main(argv=None, print_fn=None):
     args = parser().parse_args(argv)
     try:
         make_figures(args.checkpoint_dir, args.figure_dir, args.heat_map_start,
-                     print_fn=print_fn or (lambda line: print(line, flush=True)))
+                     print_fn=print_fn or (lambda line: print(line, flush=True)),
+                     latent=args.latent_figures)
     except ConfigError as e:
         cli.fail(PROG, str(e))
 

@@ -25,13 +25,17 @@ class VAE(keras.Model):
     outputs, the noise, the loss terms and the weights stay float32.
     """
 
-    def __init__(self, encoder, decoder, objective, recon_loss="ce", seed=None, **kwargs):
+    def __init__(self, encoder, decoder, objective, recon_loss="ce", seed=None,
+                 deterministic=False, **kwargs):
         super().__init__(**kwargs)
+        self.deterministic = deterministic  # a plain autoencoder: z is the posterior mean
         self.encoder = encoder
         self.decoder = decoder
         self.objective = objective
         self.recon_loss = recon_loss
         self.sampling = Sampling(seed)
+        if deterministic:
+            self.sampling.built = True  # never called, but its noise state stays checkpointed
         self.latent_dim = int(decoder.input_shape[-1])
         objective.build(self)
         mean = keras.metrics.Mean
@@ -56,7 +60,7 @@ class VAE(keras.Model):
 
     def call(self, x, training=False):
         mean, logvar = self.encode(x, training=training)
-        z = self.sampling(mean, logvar)
+        z = mean if self.deterministic else self.sampling(mean, logvar)
         return self.decode(z, training=training), mean, logvar, z
 
     def _loss_terms(self, x, training):

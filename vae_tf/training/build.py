@@ -53,7 +53,8 @@ def build_vae(config, strategy=None, precision=None):
             config.model, image_shape, config.hidden_size, weight_init=config.weight_init,
             keep_prob=config.keep_prob, weight_decay=config.weight_decay)
         objective = build_objective(config)
-        vae = VAE(encoder, decoder, objective, recon_loss=config.recon_loss, seed=config.seed)
+        vae = VAE(encoder, decoder, objective, recon_loss=config.recon_loss, seed=config.seed,
+                  deterministic=config.deterministic)
         # epsilon 1e-8: the TF1 Adam default the original trained with (Keras: 1e-7).
         vae.compile(optimizer=keras.optimizers.Adam(config.lr, epsilon=1e-8),
                     jit_compile=use_jit(config, strategy.num_replicas_in_sync))
@@ -74,10 +75,11 @@ def _training_state(vae, noise=True):
     return parts
 
 
-def checkpoint_manager(vae, run_dir):
-    """``tf.train.CheckpointManager`` of the run's training state (:func:`_training_state`)."""
+def checkpoint_manager(vae, run_dir, keep=KEEP_CHECKPOINTS):
+    """``tf.train.CheckpointManager`` of the run's training state (:func:`_training_state`),
+    keeping the newest ``keep`` checkpoints (``--keep_checkpoints``)."""
     return tf.train.CheckpointManager(tf.train.Checkpoint(**_training_state(vae)), run_dir,
-                                      max_to_keep=KEEP_CHECKPOINTS, checkpoint_name="ckpt")
+                                      max_to_keep=keep, checkpoint_name="ckpt")
 
 
 def restore_training_state(vae, checkpoint):

@@ -16,6 +16,9 @@ FLAGS_FILE = "flags.txt"
 CHECKPOINT_STATE = "checkpoint"
 # Kept through --overwrite: the lock of the process overwriting (vae_tf.training.run_lock).
 LOCK_FILE = "lock.json"
+# Written when a run resumes without the label it left out (--exclude_label): the label and the
+# step from which it is trained on (the class-drift figure marks it).
+ADDED_LABEL_FILE = "added_label.json"
 
 
 class RunWriteError(RuntimeError):
@@ -112,6 +115,7 @@ def prepare_run_dir(config, overwrite=False):
                     f"{run_dir} holds a run made with --{name}={getattr(previous, name)}, "
                     f"not {getattr(config, name)}; pass the same value to resume it, "
                     "or --overwrite to start it again"))
+            _record_added_label(run_dir, previous, config)
         os.makedirs(run_dir, exist_ok=True)
         write_atomically(os.path.join(run_dir, CONFIG_FILE), config.to_json())
         write_atomically(os.path.join(run_dir, FLAGS_FILE), config.to_flagfile())
@@ -119,6 +123,26 @@ def prepare_run_dir(config, overwrite=False):
         raise RunWriteError(f"cannot write the run directory {run_dir} "
                             f"({e.strerror or e})") from None
     return run_dir
+
+
+def _record_added_label(run_dir, previous, config):
+    """Write :data:`ADDED_LABEL_FILE` when ``config`` resumes ``previous`` with the label it
+    left out now trained on."""
+    if previous.exclude_label is None or config.exclude_label == previous.exclude_label:
+        return
+    kept = checkpoint_prefixes(run_dir)
+    added = {"label": previous.exclude_label, "step": checkpoint_step(kept[-1]) if kept else 0}
+    write_atomically(os.path.join(run_dir, ADDED_LABEL_FILE), json.dumps(added) + "\n")
+
+
+def added_label(run_dir):
+    """``(label, step)`` of :data:`ADDED_LABEL_FILE`, or None if the run has none."""
+    try:
+        with open(os.path.join(run_dir, ADDED_LABEL_FILE)) as f:
+            added = json.load(f)
+        return int(added["label"]), int(added["step"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _empty(run_dir):

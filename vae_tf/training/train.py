@@ -60,10 +60,11 @@ def train(config, overwrite=False, print_fn=print):
     run_dir = prepare_run_dir(config, overwrite and chief)
     keras.utils.set_random_seed(config.seed)
     vae = build_vae(config, strategy)
-    manager = checkpoint_manager(vae, run_dir)
+    keep = config.keep_checkpoints
+    manager = checkpoint_manager(vae, run_dir, keep)
     if restore_newest(lambda prefix: restore_training_state(vae, prefix), run_dir, print_fn,
                       set_aside=chief):
-        manager = checkpoint_manager(vae, run_dir)  # the state file may name fewer now
+        manager = checkpoint_manager(vae, run_dir, keep)  # the state file may name fewer now
     scratch = None if chief else tempfile.mkdtemp(prefix="vae_tf_worker_")
     if scratch:
         manager = checkpoint_manager(vae, scratch)
