@@ -84,6 +84,8 @@ def test_bad_flags_exit_2_with_one_line(flag, message):
     ("dsprites", "dsprites_ndarray_co1sh3sc6or40x32y32_64x64.hdf5"),
     ("mnist", "t10k-labels-idx1-ubyte.gz"),
     ("celeb_a", "img_align_celeba.zip"),
+    ("shapes3d", "3dshapes.h5"),
+    ("smallnorb", "smallnorb-5x01235x9x18x6x2x96x96-testing-info.mat.gz"),
 ])
 def test_missing_tfds_files_exit_2_saying_where_to_put_them(dataset, missing, tmp_path):
     result = main_py(f"--dataset={dataset}", "--model=burgess_conv",

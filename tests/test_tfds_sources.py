@@ -41,32 +41,36 @@ def write_hdf5(path, factors):
         f["latents/values"] = values.astype(np.float64)
 
 
+def prepare_with_builder(name, data_dir, splits):
+    """Prepares TFDS ``name`` in ``data_dir`` with its real builder, only the location of its
+    files replaced: ``splits`` maps a split name to the builder's ``_generate_examples``
+    arguments (paths to files the test wrote in the original format)."""
+    original = tfds.builder_cls(name)
+
+    class Local(original, skip_registration=True):
+        @classmethod
+        def _get_pkg_dir_path(cls):  # README/CITATIONS of the real builder
+            return original._get_pkg_dir_path()
+
+        def _split_generators(self, dl_manager):
+            return [tfds.core.SplitGenerator(name=split, gen_kwargs=kwargs)
+                    for split, kwargs in splits.items()]
+
+    Local.name = name
+    Local(data_dir=data_dir).download_and_prepare(
+        download_config=tfds.download.DownloadConfig(try_download_gcs=False))
+    version = tfds_sources.SOURCES[name].version
+    assert os.path.isfile(os.path.join(data_dir, name, version, "dataset_info.json"))
+    return data_dir
+
+
 def prepare(root, factors):
     """A data_dir where the real dsprites builder (only its file location replaced) prepared
     ``factors``, written in shuffled order."""
-    from tensorflow_datasets.datasets.dsprites import dsprites_dataset_builder as original
-
     path = str(root / "mini.hdf5")
     order = np.random.default_rng(0).permutation(len(factors))
     write_hdf5(path, factors[order])
-
-    class LocalDSprites(original.Builder, skip_registration=True):
-        name = "dsprites"
-
-        @classmethod
-        def _get_pkg_dir_path(cls):  # README/CITATIONS of the real builder
-            return original.Builder._get_pkg_dir_path()
-
-        def _split_generators(self, dl_manager):
-            return [tfds.core.SplitGenerator(name=tfds.Split.TRAIN,
-                                             gen_kwargs=dict(filepath=path))]
-
-    data_dir = str(root / "data")
-    builder = LocalDSprites(data_dir=data_dir)
-    builder.download_and_prepare(
-        download_config=tfds.download.DownloadConfig(try_download_gcs=False))
-    assert os.path.isfile(os.path.join(data_dir, "dsprites", "2.0.0", "dataset_info.json"))
-    return data_dir
+    return prepare_with_builder("dsprites", str(root / "data"), {"train": dict(filepath=path)})
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +108,7 @@ def test_module_and_check_do_not_import_tensorflow(tmp_path):
     assert result.stdout.strip() == "ConfigError"
 
 
-@pytest.mark.parametrize("name", ["dsprites", "mnist", "celeb_a"])
+@pytest.mark.parametrize("name", ["dsprites", "mnist", "celeb_a", "shapes3d", "smallnorb"])
 def test_missing_files_give_one_line_saying_what_to_put_where(tmp_path, name):
     data_dir = tmp_path / "data"
     with pytest.raises(ConfigError) as info:

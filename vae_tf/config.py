@@ -12,7 +12,8 @@ import math
 from vae_tf.data.balls import MAX_BALLS
 
 MODELS = ("fully_connected", "conv", "all_conv", "fc_1200", "burgess_conv")
-DATASETS = ("balls", "dsprites", "dsprites_rendered", "mnist", "celeb_a", "image_folder")
+DATASETS = ("balls", "dsprites", "dsprites_rendered", "mnist", "celeb_a", "image_folder",
+            "shapes3d", "smallnorb")
 RECONSTRUCTION_LOSSES = ("ce", "mse", "ad")
 OBJECTIVES = ("beta", "annealed", "nonsyn", "factor", "tcvae", "dip_vae_i", "dip_vae_ii")
 # The hyperparameters each objective owns, with their defaults: β the original balls main.py's
@@ -72,7 +73,9 @@ LABELLED_DATASETS = ("mnist", "image_folder")
 
 # The images each data set feeds a model (CelebA: the 64x64 centre crop).
 DATASET_SHAPES = {"balls": (32, 32, 1), "dsprites": (64, 64, 1), "dsprites_rendered": (64, 64, 1),
-                  "mnist": (28, 28, 1), "celeb_a": (64, 64, 3)}
+                  "mnist": (28, 28, 1), "celeb_a": (64, 64, 3),
+                  # smallNORB's 96x96 images resized to 64x64 as in disentanglement_lib.
+                  "shapes3d": (64, 64, 3), "smallnorb": (64, 64, 1)}
 # Reconstruction term of ``--recon_loss=auto``: Bernoulli for binary-ish images, Gaussian (MSE)
 # for natural colour images.
 DEFAULT_RECON_LOSS = {"celeb_a": "mse"}

@@ -8,6 +8,8 @@ dsprites               the original dSprites through TFDS, in memory, factors dr
 dsprites_rendered      the same factor grid re-rendered on the fly (:mod:`.dsprites_rendered`)
 mnist                  TFDS ``mnist`` train split, padded or resized as the model needs
 celeb_a                TFDS ``celeb_a`` train split, 140x140 centre crop resized to 64x64 RGB
+shapes3d, smallnorb    TFDS ``shapes3d`` / ``smallnorb`` in memory (:mod:`.tfds_grid`), factors
+                       drawn uniformly; smallnorb resized to 64x64, its instance drawn at random
 image_folder           your PNG/JPEG files (:mod:`.image_folder`), resized or cropped
 =====================  ==========================================================================
 
@@ -41,9 +43,10 @@ def ground_truth_data(config, print_fn=print):
     if config.dataset == "dsprites_rendered":
         from vae_tf.data.dsprites_rendered import RenderedDSprites
         return RenderedDSprites()
-    if config.dataset == "dsprites":
-        from vae_tf.data.dsprites import DSprites
-        return DSprites(config.data_dir or None, config.manual_dir or None, print_fn=print_fn)
+    from vae_tf.data.tfds_grid import grid_class
+    grid = grid_class(config.dataset)  # dsprites, shapes3d, smallnorb
+    if grid is not None:
+        return grid(config.data_dir or None, config.manual_dir or None, print_fn=print_fn)
     return None
 
 

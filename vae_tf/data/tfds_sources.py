@@ -6,6 +6,9 @@ name       version  files a user places in ``manual_dir`` (registered names)   s
 dsprites   2.0.0    ``dsprites_ndarray_co1sh3sc6or40x32y32_64x64.hdf5``        train
 mnist      3.0.1    ``train-images-idx3-ubyte.gz`` and three more              train / test
 celeb_a    2.1.0    ``img_align_celeba.zip`` and four annotation text files    train / test
+shapes3d   2.0.0    ``3dshapes.h5``                                            train
+smallnorb  2.0.0    ``smallnorb-5x46789x9x18x6x2x96x96-training-dat.mat.gz``   train / test
+                    and five more (``-cat``, ``-info``; ``-testing-`` ones)
 =========  =======  =========================================================  ==============
 
 A data set is read from ``<data_dir>/<name>/<version>`` once TFDS has prepared it there; until
@@ -56,6 +59,15 @@ _DSPRITES_URL = ("https://github.com/deepmind/dsprites-dataset/blob/master/"
                  "dsprites_ndarray_co1sh3sc6or40x32y32_64x64.hdf5?raw=true")
 _MNIST_URL = "https://storage.googleapis.com/cvdf-datasets/mnist/"
 _DRIVE = "https://drive.google.com/uc?export=download&id="
+_NORB_URL = "https://cs.nyu.edu/~ylclab/data/norb-v1.0-small/"
+
+
+def _norb_file(part, kind, size, sha256):
+    name = f"smallnorb-{part}-{kind}.mat.gz"
+    return ManualFile(name, size, sha256, _NORB_URL + name)
+
+
+_NORB_TRAIN, _NORB_TEST = "5x46789x9x18x6x2x96x96-training", "5x01235x9x18x6x2x96x96-testing"
 
 SOURCES = {
     "dsprites": Source(
@@ -100,6 +112,29 @@ SOURCES = {
         "the Google Drive of http://mmlab.ie.cuhk.edu.hk/projects/CelebA.html (folders Img, "
         "Anno, Eval)",
         "train", "test", (218, 178, 3)),
+    "shapes3d": Source(
+        "shapes3d", "2.0.0",
+        (ManualFile("3dshapes.h5", 267_573_662,
+                    "0a0f6ed98baff276a50f3a081a7434d788da63cb135a98189b2a5b5769be1785",
+                    "https://storage.googleapis.com/3d-shapes/3dshapes.h5"),),
+        "https://storage.googleapis.com/3d-shapes/3dshapes.h5 (github.com/deepmind/3d-shapes)",
+        "train", None, (64, 64, 3)),
+    "smallnorb": Source(
+        "smallnorb", "2.0.0",
+        (_norb_file(_NORB_TRAIN, "dat", 131_896_188,
+                    "5ffd6272a07d32695ee1082a26a41a93a37aab8c28da047f8c34ed348d214873"),
+         _norb_file(_NORB_TRAIN, "cat", 348,
+                    "2784e542c1922060691090952b6cd6278879a216c90f81476f0f00256d42cdaa"),
+         _norb_file(_NORB_TRAIN, "info", 71_052,
+                    "de7eb932ebe7a4ee16217fead60660d0eb3d23632c2f4d1c51f88c501c17bf32"),
+         _norb_file(_NORB_TEST, "dat", 130_799_817,
+                    "cf7104eed3e51174d2f65b66d1e5878b9da233b886f161b0d88f4510ba2c7474"),
+         _norb_file(_NORB_TEST, "cat", 347,
+                    "ecaf6d5bb8c3bc5eab9cf0258f6d2198dd474e016e374836fc097f2e5ff509ff"),
+         _norb_file(_NORB_TEST, "info", 10_428,
+                    "16adf314226327ee006d1a44db8cfef52773c06c829951d5653a9f6f310248a2")),
+        _NORB_URL + " (the six .mat.gz files, gzipped as they are there)",
+        "train", "test", (96, 96, 1)),
 }
 DATASETS = tuple(SOURCES)
 
