@@ -234,7 +234,7 @@ def load_split(name, split, data_dir=None, manual_dir=None, print_fn=print):
     if state == "manual":
         from tensorflow_datasets.core.download.download_manager import NonMatchingChecksumError
         print_fn(f"Preparing TFDS {src.name} {src.version} in {data_dir} from {manual_dir} "
-                 f"(once; the full dsprites takes about 10 minutes)")
+                 f"(once; minutes for a full data set)")
         start = time.time()
         config = tfds.download.DownloadConfig(manual_dir=manual_dir, try_download_gcs=False)
         try:
