@@ -228,9 +228,10 @@ def describe(runs):
 # ---------------------------------------------------------------- UDR
 
 
-def _same_run(path, run):
-    """Whether checkpoint ``path`` (as a udr.json names it) is of ``run``'s directory."""
-    return os.path.basename(os.path.dirname(os.path.normpath(path))) == run.name
+def checkpoint_key(path):
+    """``(run directory name, step)`` of a checkpoint ``path`` as a udr.json names it (relative
+    to wherever UDR ran: only the names are compared)."""
+    return os.path.basename(os.path.dirname(os.path.normpath(path))), checkpoint_step(path)
 
 
 def read_udr(runs, checkpoint_dir, print_fn=print):
@@ -242,7 +243,7 @@ def read_udr(runs, checkpoint_dir, print_fn=print):
         record = read_json(path) or {}
         for checkpoint, value in zip(record.get("checkpoints", []),
                                      record.get("model_scores", [])):
-            run = next((r for r in scored if _same_run(checkpoint, r)), None)
+            run = next((r for r in scored if checkpoint_key(checkpoint)[0] == r.name), None)
             if run is None:
                 continue
             if checkpoint_step(checkpoint) != run.record.get("step"):
@@ -275,8 +276,8 @@ def compute_udr(runs, checkpoint_dir, num_points, print_fn=print):
         path = os.path.join(folder, f"{objective}_{members[0].config.objective_weights}.json")
         label = f"{METHODS[objective]} {members[0].config.objective_label}"
         record = read_json(path) or {}
-        wanted = sorted(r.record.get("checkpoint", "") for r in members)
-        if sorted(record.get("checkpoints", [])) == wanted:
+        wanted = sorted((r.name, r.record.get("step")) for r in members)
+        if sorted(map(checkpoint_key, record.get("checkpoints", []))) == wanted:
             print_fn(f"UDR [{i}/{len(todo)}] {label}: {path} is up to date")
             continue
         print_fn(f"UDR [{i}/{len(todo)}] {label}: {len(members)} seeds ...")
