@@ -1,5 +1,6 @@
 """--dataset=image_folder: reading a folder of PNG/JPEG files the tests write."""
 
+import json
 import os
 import subprocess
 import sys
@@ -138,3 +139,16 @@ def test_empty_or_missing_folder_is_one_line_and_exit_2_before_tensorflow(
     assert line.startswith("main.py: error: --image_dir: ") and message in line
     assert result.stdout.strip() == "False"  # refused before TensorFlow was imported
     assert not os.path.exists(f"{tmp_path}/run_dataset_image_folder_model_conv_beta_0.1")
+
+
+def test_digits_flagfile_names_an_image_folder_run_that_keeps_its_checkpoints():
+    result = subprocess.run([sys.executable, "main.py", "--flagfile=flags/digits.flags",
+                             "--mode=config", "--exclude_label=8"], capture_output=True,
+                            text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr
+    config = json.loads(result.stdout)
+    assert config["dataset"] == "image_folder" and config["image_dir"] == "/tmp/digits"
+    assert config["model"] == "fc_1200" and config["image_size"] == 16
+    assert config["exclude_label"] == 8 and config["keep_checkpoints"] == 8
+    assert config["run_dir"] == ("./checkpoints/digits/run_dataset_image_folder_model_fc_1200_"
+                                 "beta_1.0")  # the same with and without --exclude_label
