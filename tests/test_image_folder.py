@@ -152,3 +152,24 @@ def test_digits_flagfile_names_an_image_folder_run_that_keeps_its_checkpoints():
     assert config["exclude_label"] == 8 and config["keep_checkpoints"] == 8
     assert config["run_dir"] == ("./checkpoints/digits/run_dataset_image_folder_model_fc_1200_"
                                  "beta_1.0")  # the same with and without --exclude_label
+
+
+def test_mnist_held_out_labels_and_excluded_label(monkeypatch):
+    """The TFDS path with labels, on a fake MNIST split: label k's images are all k."""
+    import tensorflow as tf
+
+    def fake_split(name, split, data_dir=None, manual_dir=None, print_fn=print):
+        labels = np.arange(40, dtype=np.int64) % 10
+        images = np.repeat(labels.astype(np.uint8), 28 * 28).reshape(40, 28, 28, 1)
+        return tf.data.Dataset.from_tensor_slices({"image": images, "label": labels})
+
+    monkeypatch.setattr(sources.tfds_sources, "load_split", fake_split)
+    cfg = TrainConfig(dataset="mnist", model="fully_connected", batch_size=36, exclude_label=3)
+    held_out, colours = sources.held_out_data(cfg, print_fn=lambda line: None)
+    assert held_out.shape == (40, 28, 28, 1)
+    np.testing.assert_array_equal(colours.values, np.arange(40) % 10)
+    assert colours.class_names == tuple("0123456789")
+    np.testing.assert_allclose(held_out[:, 0, 0, 0] * 255, colours.values, atol=1e-4)
+    data, _ = sources.training_data(cfg, seed=0, print_fn=lambda line: None)
+    seen = np.round(next(iter(data)).numpy()[:, 0, 0, 0] * 255)
+    assert len(seen) == 36 and 3 not in seen and set(seen) == set(range(10)) - {3}
