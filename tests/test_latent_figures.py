@@ -150,3 +150,33 @@ def test_deterministic_is_a_plain_autoencoder_only():
     with pytest.raises(ConfigError, match="^--deterministic: .*--beta=0"):
         TrainConfig(deterministic=True, beta=1.0)
     assert TrainConfig(deterministic=True, beta=0.0).run_dir.endswith("beta_0.0_deterministic")
+
+
+class _OneLatent:
+    """A stand-in model: one latent (the first pixel), decoding to grey."""
+
+    latent_dim = 1
+
+    def encode(self, images, training=False):
+        codes = np.asarray(images).reshape(len(images), -1)[:, :1]
+        return codes, np.zeros_like(codes)
+
+    def decode(self, codes, training=False):
+        return np.zeros((len(codes), 4, 4, 1), np.float32)
+
+
+def test_too_few_latents_or_images_skip_the_map_and_interpolations_with_a_line(tmp_path):
+    from vae_tf.figures import latent_comparisons, latent_space
+
+    assert latent_space.map_problem(np.zeros((3, 2))) is None
+    assert "2 held-out images" in latent_space.map_problem(np.zeros((2, 4)))
+    lines = []
+    written, summary = latent_space.run_figures(_OneLatent(), "r", 5, np.ones((1, 4, 4, 1)),
+                                                None, str(tmp_path), lines.append)
+    assert lines == ["r: no latent map (one latent: nothing to lay out in 2-D)",
+                     "r: no interpolations (one held-out image)"]
+    assert [os.path.basename(p) for p in written] == [latent_space.KL_FILE]
+    summary.update(step=5, prior=np.zeros((8, 4, 4, 1)))
+    figure = latent_comparisons.plot_ae_vs_vae([("AE, step 5", summary)], "title")
+    texts = [t.get_text() for ax in figure.axes for t in ax.texts]
+    assert texts == ["no map (see the console)", "no interpolations (one held-out image)"]

@@ -185,6 +185,8 @@ def _latent_figures(vae, run, step, held_out, colours, folder, compared, print_f
     compared[run.name] = summary
     if colours is None or not colours.class_names:
         print_fn(f"{run.name}: no class drift (--dataset={run.config.dataset} has no labels)")
+    elif "points" not in summary:
+        print_fn(f"{run.name}: no class drift (no latent map)")
     elif len(run.checkpoints) < 2:
         print_fn(f"{run.name}: no class drift (one kept checkpoint; --keep_checkpoints keeps "
                  "more)")

@@ -65,21 +65,33 @@ def plot_ae_vs_vae(rows, title):
             ax.set_xlabel(latent_space.pca_label(0, summary["explained"]), fontsize=8)
             ax.set_ylabel(latent_space.pca_label(1, summary["explained"]), fontsize=8)
             latent_space.colour_bar(figure, mappable, ax, colours)
+        else:
+            _note(ax, "no map (see the console)")
         ax.set_title(f"{label}\nPCA of μ, held-out images", fontsize=9)
         ax = figure.add_subplot(grid[r, 1])
-        strips = latent_space.strip_rows(summary["images"][:COMPARED_PAIRS],
-                                         summary["strips"][:COMPARED_PAIRS])
-        columns = strips.shape[1]
-        plotting.show_image(ax, image_grid(strips.reshape((-1,) + strips.shape[2:]), columns,
-                                           latent_space.GAP, fill=0.5)[0])
-        ax.set_title("interpolations: image A, decoded line A → B (t = 0 ... 1), image B\n"
-                     + "; ".join(summary["pair_labels"][:COMPARED_PAIRS]), fontsize=8)
+        if "strips" in summary:
+            strips = latent_space.strip_rows(summary["images"][:COMPARED_PAIRS],
+                                             summary["strips"][:COMPARED_PAIRS])
+            columns = strips.shape[1]
+            plotting.show_image(ax, image_grid(strips.reshape((-1,) + strips.shape[2:]),
+                                               columns, latent_space.GAP, fill=0.5)[0])
+            pairs = "\n" + "; ".join(summary["pair_labels"][:COMPARED_PAIRS])
+        else:
+            _note(ax, "no interpolations (one held-out image)")
+            pairs = ""
+        ax.set_title("interpolations: image A, decoded line A → B (t = 0 ... 1), image B"
+                     + pairs, fontsize=8)
         ax = figure.add_subplot(grid[r, 2])
         prior = summary["prior"]
         plotting.show_image(ax, image_grid(prior, 4, latent_space.GAP, fill=0.5)[0])
         ax.set_title(f"{len(prior)} draws z ~ N(0, I), decoded", fontsize=9)
     figure.suptitle(title, fontsize=11)
     return figure
+
+
+def _note(axes, text):
+    axes.text(0.5, 0.5, text, ha="center", va="center", transform=axes.transAxes)
+    axes.set_axis_off()
 
 
 def row_label(run, summary):

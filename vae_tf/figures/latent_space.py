@@ -31,6 +31,8 @@ GAP = 2
 # t-SNE (scikit-learn): the perplexity (at most a third of the points) and its seed.
 PERPLEXITY = 30.0
 TSNE_SEED = 0
+# Fewest held-out images a map is drawn from (PCA and t-SNE need a few points).
+MIN_MAP_IMAGES = 3
 
 
 def pca(codes, components=2):
@@ -202,6 +204,15 @@ def kl_order_of(kl):
     return np.argsort(-np.asarray(kl).mean(axis=0), kind="stable")
 
 
+def map_problem(mean):
+    """Why the codes ``mean`` ``[N, d]`` cannot be mapped in 2-D (a phrase), or None."""
+    if mean.shape[1] < 2:
+        return "one latent: nothing to lay out in 2-D"
+    if len(mean) < MIN_MAP_IMAGES:
+        return f"{len(mean)} held-out images; a map needs {MIN_MAP_IMAGES}"
+    return None
+
+
 def run_figures(vae, name, step, held_out, colours, folder, print_fn=print):
     """The three figures of one run at ``step`` into ``folder``; returns the written paths and
     what the comparison figures reuse (``points``: PCA of the means, ``strips``)."""
@@ -212,24 +223,29 @@ def run_figures(vae, name, step, held_out, colours, folder, print_fn=print):
     mean, logvar = runs.encode(vae, held_out)
     count = len(held_out)
     written, summary = [], {"colours": colours}
-    if mean.shape[1] < 2:
-        print_fn(f"{name}: no latent map (one latent: nothing to lay out in 2-D)")
+    problem = map_problem(mean)
+    if problem:
+        print_fn(f"{name}: no latent map ({problem})")
     else:
         projected, explained, _ = pca(mean)
         summary.update(points=projected, explained=explained)
         title = f"{name}, step {step}\nencoder means μ of {count} held-out images"
         written.append(plotting.save_png(plot_map(projected, explained, tsne(mean), colours,
                                                   title), os.path.join(folder, MAP_FILE)))
-    index_pairs = pairs(count, None if colours is None or not colours.class_names
-                        else colours.values)
-    strips = interpolations(lambda z: runs.decode(vae, z), mean, index_pairs)
-    summary.update(images=held_out[index_pairs], strips=strips,
-                   pair_labels=[pair_label(p, colours) for p in index_pairs])
-    title = (f"{name}, step {step}\nthe straight line from the posterior mean of held-out "
-             f"image A to B's,\ndecoded at {STEPS} points (t = 0 and 1: their reconstructions)")
-    written.append(plotting.save_png(
-        plot_interpolations(held_out[index_pairs], strips, summary["pair_labels"], title),
-        os.path.join(folder, INTERPOLATION_FILE)))
+    if count < 2:
+        print_fn(f"{name}: no interpolations (one held-out image)")
+    else:
+        index_pairs = pairs(count, None if colours is None or not colours.class_names
+                            else colours.values)
+        strips = interpolations(lambda z: runs.decode(vae, z), mean, index_pairs)
+        summary.update(images=held_out[index_pairs], strips=strips,
+                       pair_labels=[pair_label(p, colours) for p in index_pairs])
+        title = (f"{name}, step {step}\nthe straight line from the posterior mean of held-out "
+                 f"image A to B's,\ndecoded at {STEPS} points (t = 0 and 1: their "
+                 "reconstructions)")
+        written.append(plotting.save_png(
+            plot_interpolations(held_out[index_pairs], strips, summary["pair_labels"], title),
+            os.path.join(folder, INTERPOLATION_FILE)))
     title = f"{name}, step {step}\nKL of each latent over {count} held-out images"
     written.append(plotting.save_png(plot_kl_distribution(kl_per_image(mean, logvar), title),
                                      os.path.join(folder, KL_FILE)))
