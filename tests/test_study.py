@@ -197,3 +197,34 @@ def test_report_refuses_a_folder_without_runs(tmp_path):
                             capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert result.returncode == 2
     assert "holds no run of the study" in result.stderr
+
+
+@pytest.mark.slow
+def test_a_two_seed_study_end_to_end_on_balls(tmp_path):
+    """Two seeds of β-VAE at β 1 on one ball, 200 steps, through run.sh, then the report with
+    UDR computed from their checkpoints."""
+    lines = [line for line in study.grid_lines("balls", "conv", 2, 200,
+                                               str(tmp_path / "study"), ("beta",))
+             if line.endswith("--beta=1")]
+    grid = tmp_path / "two.grid"
+    grid.write_text("\n".join(lines) + "\n")
+    result = subprocess.run([os.path.join(ROOT, "run.sh"), "--grid", str(grid), "--figure_dir",
+                             str(tmp_path / "figures"), "--metrics=mig,factor_vae",
+                             "--metric_points=200", "--log_every=50", "--save_every=100"],
+                            capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    lines = []
+    written = study.report(str(tmp_path / "study"), str(tmp_path / "report"), udr_mode="compute",
+                           udr_points=500, print_fn=lines.append)
+    text = "\n".join(lines)
+    assert "2 runs under" in text and "2 scored, 0 pending" in text
+    assert "UDR: 2 of 2 scored runs, from 1 udr.json file" in text
+    assert {os.path.basename(p) for p in written} >= {
+        "study_mig.png", "study_factor_vae.png", "study_udr.png", "study_rank_correlation.png",
+        "study_udr_vs_supervised.png", "study.md"}
+    table = (tmp_path / "report" / "study.md").read_text()
+    assert "| β-VAE | β {1} | β = 1 | 2 |" in table
+    lines.clear()
+    study.report(str(tmp_path / "study"), str(tmp_path / "report"), udr_mode="compute",
+                 print_fn=lines.append)
+    assert any(line.endswith("udr.json is up to date") for line in lines)

@@ -19,7 +19,7 @@ depth; a run without an ``eval.json`` of its latest checkpoint is pending) and w
 :data:`FIGURE_FILES` and ``study.md`` (see :func:`report`). UDR comes from the ``udr.json``
 files under the folder (``python -m vae_tf.metrics.udr RUN... --output=udr.json``); with
 ``--udr=compute`` the report writes one per (method, strength) whose seeds have at least 2
-scored checkpoints, into ``<checkpoint_dir>/udr/``, first.
+scored checkpoints, into ``<checkpoint_dir>/udr/<objective>_<weights>/udr.json``, first.
 """
 
 import glob
@@ -31,7 +31,7 @@ import numpy as np
 
 from vae_tf import cli
 from vae_tf.config import ALL_METRIC_NAMES, WEIGHT_SYMBOLS, ConfigError, TrainConfig
-from vae_tf.training.run_dir import CONFIG_FILE, checkpoint_prefixes, checkpoint_step, load_config
+from vae_tf.training.run_dir import checkpoint_prefixes, checkpoint_step, configs_under
 
 PROG = "vae_tf.study"
 EVAL_FILE = "eval.json"
@@ -183,14 +183,7 @@ def read_runs(checkpoint_dir, print_fn=print):
     """The study's runs under ``checkpoint_dir`` (any depth), sorted by method, strength and
     seed; a folder whose config.json is not a study objective's is named and left out."""
     found = []
-    for folder, _, files in sorted(os.walk(checkpoint_dir)):
-        if CONFIG_FILE not in files:
-            continue
-        try:
-            config = load_config(folder)
-        except ConfigError as e:
-            print_fn(f"left out {folder}: {e}")
-            continue
+    for folder, config in configs_under(checkpoint_dir, print_fn):
         if config.objective not in SWEEPS:
             print_fn(f"left out {folder}: --objective={config.objective} is not in the study")
             continue
@@ -258,9 +251,9 @@ def read_udr(runs, checkpoint_dir, print_fn=print):
 
 
 def compute_udr(runs, checkpoint_dir, num_points, print_fn=print):
-    """Write ``<checkpoint_dir>/udr/<objective>_<weights>.json`` (vae_tf.metrics.udr) for each
-    (method, strength) with at least 2 scored runs, unless it scores their checkpoints
-    already."""
+    """Write ``<checkpoint_dir>/udr/<objective>_<weights>/udr.json`` (vae_tf.metrics.udr) for
+    each (method, strength) with at least 2 scored runs, unless it scores their checkpoints
+    already. A setting whose UDR fails (an unreadable checkpoint) is named and skipped."""
     from vae_tf.metrics import udr
 
     groups = {}
@@ -270,10 +263,11 @@ def compute_udr(runs, checkpoint_dir, num_points, print_fn=print):
     todo = {g: members for g, members in groups.items() if len(members) >= 2}
     print_fn(f"UDR: {len(todo)} settings with at least 2 scored seeds "
              f"({len(groups) - len(todo)} with fewer left out)")
-    folder = os.path.join(checkpoint_dir, "udr")
-    os.makedirs(folder, exist_ok=True)
     for i, ((objective, _), members) in enumerate(todo.items(), 1):
-        path = os.path.join(folder, f"{objective}_{members[0].config.objective_weights}.json")
+        folder = os.path.join(checkpoint_dir, "udr",
+                              f"{objective}_{members[0].config.objective_weights}")
+        os.makedirs(folder, exist_ok=True)
+        path = os.path.join(folder, UDR_FILE)
         label = f"{METHODS[objective]} {members[0].config.objective_label}"
         record = read_json(path) or {}
         wanted = sorted((r.name, r.record.get("step")) for r in members)
@@ -281,8 +275,11 @@ def compute_udr(runs, checkpoint_dir, num_points, print_fn=print):
             print_fn(f"UDR [{i}/{len(todo)}] {label}: {path} is up to date")
             continue
         print_fn(f"UDR [{i}/{len(todo)}] {label}: {len(members)} seeds ...")
-        udr.main([r.run_dir for r in members] + [f"--num_points={num_points}",
-                                                 f"--output={path}"])
+        try:
+            udr.main([r.run_dir for r in members] + [f"--num_points={num_points}",
+                                                     f"--output={path}"])
+        except SystemExit as e:  # its argument errors: a run without config or checkpoint
+            print_fn(f"UDR [{i}/{len(todo)}] {label}: failed (exit {e.code}); left out")
 
 
 # ---------------------------------------------------------------- the table

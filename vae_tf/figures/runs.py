@@ -12,7 +12,7 @@ import os
 import numpy as np
 
 from vae_tf.config import ConfigError, TrainConfig
-from vae_tf.training.run_dir import CONFIG_FILE, checkpoint_prefixes, load_config
+from vae_tf.training.run_dir import CONFIG_FILE, checkpoint_prefixes, configs_under
 
 # Images per encoder / decoder call.
 BATCH = 1024
@@ -50,15 +50,7 @@ def find_runs(checkpoint_dir, print_fn=print):
     if not os.path.isdir(checkpoint_dir):
         raise ConfigError("checkpoint_dir", f"{checkpoint_dir} is not a directory")
     found = []
-    for folder, subfolders, files in os.walk(checkpoint_dir):
-        subfolders.sort()
-        if CONFIG_FILE not in files:
-            continue
-        try:
-            config = load_config(folder)
-        except ConfigError as e:
-            print_fn(f"skipped {folder}: its {CONFIG_FILE} is unusable ({e})")
-            continue
+    for folder, config in configs_under(checkpoint_dir, print_fn):
         prefixes = checkpoint_prefixes(folder)
         if not prefixes:
             print_fn(f"skipped {folder}: no checkpoint (train it first)")

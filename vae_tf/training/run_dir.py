@@ -95,6 +95,22 @@ def load_config(run_dir):
                                        "remove it or pass --overwrite") from None
 
 
+def configs_under(checkpoint_dir, print_fn=print):
+    """``(folder, config)`` of every folder under ``checkpoint_dir`` (at any depth, in sorted
+    path order) that holds a config.json; one this version cannot read is left out with one
+    line saying so."""
+    for folder, subfolders, files in os.walk(checkpoint_dir):
+        subfolders.sort()
+        if CONFIG_FILE not in files:
+            continue
+        try:
+            config = load_config(folder)
+        except ConfigError as e:
+            print_fn(f"skipped {folder}: its {CONFIG_FILE} is unusable ({e})")
+            continue
+        yield folder, config
+
+
 def prepare_run_dir(config, overwrite=False):
     """Create (or, with ``overwrite``, wipe and recreate) the run directory of ``config``.
 
