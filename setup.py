@@ -40,5 +40,8 @@ setup(
         "cpu": ["tensorflow-cpu>=2.16"],
         "gpu": ["tensorflow[and-cuda]>=2.16"],
         "test": ["pytest"],
+        # benchmarks/vs_pytorch.py: the PyTorch twins the training speed is measured beside
+        # (CPU wheel: pip install torch --index-url https://download.pytorch.org/whl/cpu).
+        "bench": ["torch"],
     },
 )
