@@ -19,7 +19,12 @@ class CheckpointGuard(keras.callbacks.Callback):
     """Saves a checkpoint every ``save_every`` steps and at the end, and stops at ``max_step``.
 
     A non-finite loss (or weights) stops training at once and nothing more is saved, so the
-    last checkpoint on disk stays the last good one; ``bad_step`` then holds the step. A save
+    last checkpoint on disk stays the last good one; ``bad_step`` then holds the step. With
+    several steps per compiled call (``steps_per_execution``) the callback sees the model at the
+    end of each call only: every step at which it saves or stops must end a call (see
+    :func:`vae_tf.training.train.steps_per_execution`), and a loss that turns NaN inside a call
+    is caught at the call's end (``logs["loss"]`` is the running mean since the last log, which
+    stays NaN), so ``bad_step`` is then the call's last step. A save
     that fails raises :class:`~vae_tf.training.run_dir.RunWriteError` (see
     :func:`vae_tf.training.checkpoints.save`).
     """

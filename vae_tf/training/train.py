@@ -1,5 +1,6 @@
 """Train a VAE on a run's data set, resuming from the run directory's last checkpoint."""
 
+import math
 import shutil
 import tempfile
 
@@ -20,6 +21,9 @@ from vae_tf.training.run_dir import prepare_run_dir
 
 PICTURES = 8
 OPEN_ENDED = 2**31 - 1
+# The most train steps one call of the compiled train function runs (a SIGTERM or Ctrl-C waits
+# for the call to end).
+MAX_STEPS_PER_EXECUTION = 100
 
 
 def prior_codes(seed, latent_dim, num=PICTURES):
@@ -40,6 +44,24 @@ def _replicas(strategy, config):
                           f"the {replicas} replicas of --strategy={config.strategy}; use a "
                           f"multiple of {replicas}")
     return replicas
+
+
+def steps_per_execution(config, start, replicas=1):
+    """Train steps per call of the compiled train function (Keras' ``steps_per_execution``).
+
+    The callbacks see the model once per call, so every step at which they act must end a
+    call: the number divides the resumed ``start``, ``log_every``, ``save_every``,
+    ``eval_every`` and ``max_step``, and is at most :data:`MAX_STEPS_PER_EXECUTION`
+    (100 with the default flags). One per call under loss scaling (``mixed_float16`` skips the
+    steps whose gradients overflow, so the step count of a call is not known) and with several
+    replicas. Several steps per call save the per-step host work: the call itself, the loss
+    read that checks for NaN, the logs handed to the callbacks.
+    """
+    if replicas > 1 or config.mixed_precision == "mixed_float16":
+        return 1
+    steps = math.gcd(start, config.log_every, config.save_every, config.eval_every,
+                     config.max_step)
+    return max(n for n in range(1, min(steps, MAX_STEPS_PER_EXECUTION) + 1) if steps % n == 0)
 
 
 def train(config, overwrite=False, print_fn=print):
@@ -107,6 +129,7 @@ def _fit(config, vae, manager, run_dir, replicas, chief, print_fn):
         if ground_truth is not None and chief:
             callbacks.append(PeriodicEvaluation(ground_truth, run_dir, config,
                                                 print_fn=print_fn))
+        vae.steps_per_execution = steps_per_execution(config, start, replicas)
         try:
             # The guard stops at max_step optimizer steps; a loss-scaled (mixed_float16) run skips
             # the steps whose gradients overflow, so the number of epochs is left open.

@@ -1,0 +1,77 @@
+"""The training speed work: several train steps per compiled call change no number, and the
+side-by-side benchmark against the PyTorch twin runs (benchmarks/vs_pytorch.py)."""
+
+import os
+import sys
+
+import numpy as np
+import pytest
+
+from vae_tf.config import MODELS, TrainConfig
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SIXTY_FOUR = {"fc_1200", "burgess_conv"}
+
+
+@pytest.mark.parametrize("start, settings, expected", [
+    (0, {}, 100),                                             # the defaults: one call per log
+    (0, dict(log_every=10, save_every=10), 10),
+    (17, dict(log_every=10, save_every=10), 1),               # resumed between two logs
+    (0, dict(log_every=100, save_every=1000, max_step=250), 50),
+    (0, dict(log_every=500, save_every=1000), 100),           # at most 100 a call
+    (0, dict(log_every=150, save_every=450, max_step=4500), 75),
+    (0, dict(eval_every=30, log_every=100), 10),
+    (0, dict(mixed_precision="mixed_float16"), 1),            # loss scaling skips steps
+])
+def test_steps_per_execution_ends_a_call_at_every_step_a_callback_acts(start, settings,
+                                                                       expected):
+    from vae_tf.training.train import steps_per_execution
+
+    assert steps_per_execution(TrainConfig(**settings), start) == expected
+    assert steps_per_execution(TrainConfig(**settings), start, replicas=2) == 1
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_several_steps_per_call_train_the_same_numbers(model):
+    """A fixed-seed run of every model gives the same losses and weights with 3 steps per
+    compiled call as with one (the code before the speed work), within float noise."""
+    import keras
+    import tensorflow as tf
+
+    from vae_tf.training.build import build_vae
+
+    config = TrainConfig(model=model, batch_size=8, hidden_size=4 if model != "all_conv" else 1,
+                         dataset="dsprites_rendered" if model in SIXTY_FOUR else "balls", seed=3)
+    images = np.random.default_rng(0).random((6, 8) + config.image_shape).astype(np.float32)
+    runs = []
+    for steps in (1, 3):
+        keras.utils.set_random_seed(config.seed)  # as train() does
+        vae = build_vae(config)
+        vae.steps_per_execution = steps
+        data = tf.data.Dataset.from_tensor_slices(images)
+        history = vae.fit(data, steps_per_epoch=3, epochs=2, verbose=0, shuffle=False)
+        runs.append((history.history["loss"], vae.get_weights(),
+                     int(vae.optimizer.iterations.numpy())))
+    (losses, weights, step), (losses3, weights3, step3) = runs
+    assert step == step3 == 6
+    np.testing.assert_allclose(losses3, losses, rtol=1e-5)
+    for w3, w in zip(weights3, weights):
+        np.testing.assert_allclose(w3, w, rtol=1e-4, atol=1e-6)
+
+
+def test_the_pytorch_benchmark_smoke_mode_prints_its_table(capsys, monkeypatch):
+    pytest.importorskip("torch", reason="the twin needs PyTorch (pip install -e \".[bench]\"); "
+                                        "CI does not install it")
+    sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
+    import vs_pytorch
+
+    monkeypatch.setattr(sys, "argv", ["vs_pytorch.py", "--smoke"])
+    vs_pytorch.main()
+    out = capsys.readouterr().out
+    row, = [line for line in out.splitlines()[-3:] if line.startswith("| `conv`")]
+    cells = [cell.strip() for cell in row.strip("|").split("|")]
+    float(cells[5])  # ours / twin: 10 extra steps on a busy machine can even come out negative
+    first, last = ([float(v) for v in cells[i].split(" / ")] for i in (7, 8))
+    # Both sides start from the same loss (same initialisation and data) and learn.
+    assert first[1] == pytest.approx(first[0], rel=0.05)
+    assert last[0] < first[0] + 1 and last[1] < first[1] + 1
