@@ -33,8 +33,6 @@ import warnings
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")  # as main.py
 
-import numpy as np  # noqa: E402
-
 try:
     import torch
     from torch import nn
@@ -347,9 +345,9 @@ def main():
     args.twin_threads = args.twin_threads or sorted({1, torch.get_num_threads()})
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"batch {args.batch_size}, main.py defaults (log every {args.log_every} steps, "
-          f"TensorBoard, checkpoints); torch {torch.__version__} with "
-          f"the fastest of {args.twin_threads} threads per model; load {load:.1f} on {os.cpu_count()} cores at "
-          "the start", flush=True)
+          f"TensorBoard, checkpoints); torch {torch.__version__} with the fastest of "
+          f"{args.twin_threads} threads per model; load {load:.1f} on {os.cpu_count()} cores "
+          "at the start", flush=True)
     header = (f"| model | ours ms/step | twin ms/step (threads) | ours img/s | twin img/s | "
               f"ours/twin | ours % of {args.peak_gflops:.0f} GFLOP/s | "
               "loss first log (ours / twin) | loss last log (ours / twin) |"
