@@ -94,6 +94,28 @@ def test_grid_writes_every_objective_strength_and_seed(tmp_path):
     assert "--objective=tcvae" in experiments[6] and "--beta=10" in experiments[11]
 
 
+def test_grid_with_fewer_strengths_spreads_them_and_adds_the_extra_flags(tmp_path):
+    assert study.swept_values("beta", 3) == (1, 4, 16)
+    assert study.swept_values("factor", 2) == (10, 100)
+    assert study.swept_values("dip_vae_i", 1) == (1,)
+    assert study.swept_values("tcvae", 6) == study.SWEEPS["tcvae"][1]
+    out = tmp_path / "study.grid"
+    assert study.main(["grid", "--dataset=balls", "--model=conv", "--seeds=2", "--max_step=50",
+                       "--strengths=3", "--extra=--dci_backend=lightgbm", f"--out={out}"],
+                      print_fn=lambda _: None) == 0
+    text = out.read_text()
+    assert "6 objectives x 3 strengths x 2 seeds = 36 runs" in text
+    assert "--strengths=3 --extra=--dci_backend=lightgbm" in text
+    experiments = read_grid(str(out))
+    assert len(experiments) == 36
+    assert all(e[-1] == "--dci_backend=lightgbm" for e in experiments)
+    assert ["--gamma=10" in e for e in experiments[6:9]] == [True, False, False]
+    for bad in ("--strengths=7", "--extra=dci_backend"):
+        with pytest.raises(SystemExit) as e:
+            study.main(["grid", bad, f"--out={out}"], print_fn=lambda _: None)
+        assert e.value.code == 2
+
+
 def dry_run(*args):
     return subprocess.run([os.path.join(ROOT, "run.sh"), "--grid", COMMITTED, "--dry-run",
                            *args], capture_output=True, text=True, timeout=240)

@@ -85,45 +85,63 @@ def metric_file(name):
 # ---------------------------------------------------------------- grid
 
 
+def swept_values(objective, strengths=6):
+    """``strengths`` of the objective's six swept values, spread evenly from the weakest to
+    the strongest (3: the first, third and sixth)."""
+    values = SWEEPS[objective][1]
+    if strengths == 1:
+        return values[:1]
+    return tuple(values[(i * (len(values) - 1)) // (strengths - 1)] for i in range(strengths))
+
+
 def grid_lines(dataset, model, seeds, max_step, train_dir=None, objectives=tuple(SWEEPS),
-               metrics=",".join(ALL_METRIC_NAMES)):
+               metrics=",".join(ALL_METRIC_NAMES), strengths=6, extra=(), lr=LEARNING_RATE):
     """The main.py flag lines of the study: seed by seed (so that a grid stopped halfway has
-    every setting of the first seeds), objective by objective, strength by strength."""
+    every setting of the first seeds), objective by objective, strength by strength; ``extra``
+    flags end every line."""
     train_dir = train_dir or os.path.join("checkpoints", "study", dataset)
     lines = []
     for seed in range(seeds):
         for objective in objectives:
-            setting, values = SWEEPS[objective]
+            setting = SWEEPS[objective][0]
             fixed = ([f"--gamma={ANNEALED_GAMMA}",
                       f"--c_steps={max(1, round(max_step * ANNEALED_FRACTION))}"]
                      if objective == "annealed" else [])
-            for value in values:
+            for value in swept_values(objective, strengths):
                 lines.append(" ".join([
                     f"--train_dir={train_dir}/seed_{seed}", f"--dataset={dataset}",
                     f"--model={model}", f"--hidden_size={LATENTS}", f"--batch_size={BATCH_SIZE}",
-                    f"--lr={LEARNING_RATE}", f"--max_step={max_step}", f"--seed={seed}",
+                    f"--lr={lr:g}", f"--max_step={max_step}", f"--seed={seed}",
                     f"--metrics={metrics}", f"--objective={objective}", f"--{setting}={value}",
-                    *fixed]))
+                    *fixed, *extra]))
     return lines
 
 
-def grid_text(dataset, model, seeds, max_step, train_dir=None, objectives=tuple(SWEEPS)):
+def grid_text(dataset, model, seeds, max_step, train_dir=None, objectives=tuple(SWEEPS),
+              strengths=6, extra=(), lr=LEARNING_RATE):
     """The grid file: a header saying what it is and how it was made, then :func:`grid_lines`."""
-    lines = grid_lines(dataset, model, seeds, max_step, train_dir, objectives)
+    lines = grid_lines(dataset, model, seeds, max_step, train_dir, objectives,
+                       strengths=strengths, extra=extra, lr=lr)
     sweeps = "; ".join(f"{METHODS[o]} {WEIGHT_SYMBOLS[SWEEPS[o][0]]} "
-                       f"{{{', '.join(map(str, SWEEPS[o][1]))}}}" for o in objectives)
+                       f"{{{', '.join(map(str, swept_values(o, strengths)))}}}"
+                       for o in objectives)
     command = (f"python -m vae_tf.study grid --dataset={dataset} --model={model} --seeds={seeds} "
                f"--max_step={max_step}"
                + (f" --train_dir={train_dir}" if train_dir else "")
                + ("" if tuple(objectives) == tuple(SWEEPS) else
-                  f" --objectives={','.join(objectives)}"))
+                  f" --objectives={','.join(objectives)}")
+               + ("" if strengths == 6 else f" --strengths={strengths}")
+               + ("" if lr == LEARNING_RATE else f" --lr={lr:g}")
+               + "".join(f" --extra={flag}" for flag in extra))
     header = [
         f"# A study in the style of Locatello et al. 2019 on {dataset} ({model}): "
-        f"{len(objectives)} objectives x 6 strengths x {seeds} seed{'s' * (seeds != 1)} = "
+        f"{len(objectives)} objectives x {strengths} strengths x {seeds} seed{'s' * (seeds != 1)} = "
         f"{len(lines)} runs.",
         f"# Sweeps: {sweeps}.",
         f"# Budget: {max_step:,} steps of {BATCH_SIZE} images per run (the study: "
-        f"{STUDY_STEPS:,}); Adam {LEARNING_RATE:g}, {LATENTS} latents; annealing γ "
+        f"{STUDY_STEPS:,}); Adam {lr:g}"
+        + ("" if lr == LEARNING_RATE else f" (the study: {LEARNING_RATE:g})")
+        + f", {LATENTS} latents; annealing γ "
         f"{ANNEALED_GAMMA}, C reaching C_max at a third of the run.",
         f"# Written by: {command}",
         f"# Run: ./run.sh --grid <this file>; then python -m vae_tf.study report "
@@ -440,6 +458,14 @@ def parser():
                       "it (default: checkpoints/study/<dataset>)")
     grid.add_argument("--objectives", default=",".join(SWEEPS),
                       help=f"comma-separated subset of {', '.join(SWEEPS)} (default: all)")
+    grid.add_argument("--strengths", type=int, default=6,
+                      help="strengths per objective, spread evenly over its six (default 6)")
+    grid.add_argument("--lr", type=float, default=LEARNING_RATE,
+                      help=f"Adam's learning rate (default: the study's {LEARNING_RATE:g}; a "
+                           "short budget may need more)")
+    grid.add_argument("--extra", action="append", default=[],
+                      help="a main.py flag added to every run, e.g. --extra=--dci_backend=lightgbm "
+                           "(repeatable)")
     grid.add_argument("--out", required=True, help="the grid file to write")
     rep = commands.add_parser("report", error_prog=PROG, help="figures and the best-setting table of the runs")
     rep.add_argument("--checkpoint_dir", required=True, help="folder of the study's runs")
@@ -463,17 +489,23 @@ def write_grid(args, print_fn):
                  f"{', '.join(SWEEPS)}, got {args.objectives!r}")
     if args.seeds < 1 or args.max_step < 1:
         cli.fail(PROG, "--seeds and --max_step: expected integers >= 1")
+    if not 1 <= args.strengths <= 6:
+        cli.fail(PROG, f"--strengths: expected an integer from 1 to 6, got {args.strengths}")
+    bad = [flag for flag in args.extra if not flag.startswith("--")]
+    if bad:
+        cli.fail(PROG, f"--extra: expected a main.py flag such as --dci_backend=lightgbm, "
+                 f"got {bad[0]!r}")
     try:  # the data set and model, checked as main.py would
         TrainConfig(dataset=args.dataset, model=args.model, hidden_size=LATENTS)
     except ConfigError as e:
         cli.fail(PROG, str(e))
     text = grid_text(args.dataset, args.model, args.seeds, args.max_step, args.train_dir,
-                     objectives)
+                     objectives, args.strengths, tuple(args.extra), args.lr)
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w") as f:
         f.write(text)
     runs = sum(1 for line in text.splitlines() if not line.startswith("#"))
-    print_fn(f"wrote {args.out}: {runs} runs ({len(objectives)} objectives x 6 strengths x "
+    print_fn(f"wrote {args.out}: {runs} runs ({len(objectives)} objectives x {args.strengths} strengths x "
              f"{args.seeds} seeds, {args.max_step:,} steps each); check it with ./run.sh "
              f"--grid {args.out} --dry-run")
 
