@@ -1,6 +1,6 @@
 """Training speed of vae_tf beside a plain PyTorch eager twin of each model, in one run.
 
-    python benchmarks/vs_pytorch.py                      # all five models, about 5 minutes
+    python benchmarks/vs_pytorch.py                      # all five models, about 10 minutes
     python benchmarks/vs_pytorch.py --models conv all_conv --repeats 2
     python benchmarks/vs_pytorch.py --smoke              # seconds: one model, a few steps
 
