@@ -9,7 +9,7 @@ from test_metrics import DATA, K, identity, random_codes, rs, zeros
 from vae_tf import metrics
 from vae_tf.metrics.irs import irs
 from vae_tf.metrics.modularity import explicitness, modularity
-from vae_tf.metrics.udr import relative_strength, udr
+from vae_tf.metrics.udr import compute_udr, relative_strength, udr
 from vae_tf.metrics.unsupervised import (gaussian_total_correlation,
                                          gaussian_wasserstein_correlation, unsupervised_scores)
 
@@ -145,6 +145,31 @@ def test_udr_ranks_models_that_agree_up_to_permutation_and_sign_highest(correlat
     assert min(scores[:3]) > max(scores[3:]) + 0.2, scores
     assert min(np.array(result["pairwise"])[:3, :3].ravel()) > 0.85
     assert np.allclose(result["pairwise"], np.transpose(result["pairwise"]))
+
+
+def test_udr_of_sampled_codes_falls_with_the_posterior_noise():
+    """``representation="sampled"`` compares ``mean + σ ε``: with σ near 0 the scores are those
+    of the means; with σ as large as the signal two agreeing models agree less."""
+    rng = np.random.default_rng(8)
+    sources = rng.uniform(-2, 2, size=(512, 3)).astype(np.float32)
+
+    class Data:
+        def sample(self, n, random_state):
+            start = random_state.randint(0, len(sources) - n + 1)
+            return None, sources[start:start + n]
+
+    def model(log_sigma, permutation):
+        return lambda x: (x[:, permutation], np.full(x.shape, 2 * log_sigma, np.float32))
+
+    scores = {}
+    for representation, log_sigma in (("mean", 0.0), ("sampled", -6.0), ("sampled", 0.5)):
+        models = [model(log_sigma, [0, 1, 2]), model(log_sigma, [2, 0, 1])]
+        scores[representation, log_sigma] = compute_udr(
+            Data(), models, np.random.RandomState(0), num_points=512, correlation="spearman",
+            representation=representation, seed=1)["model_scores"]
+    assert min(scores["mean", 0.0]) > 0.85  # 0.91: the permutation, and chance correlations
+    assert scores["sampled", -6.0] == pytest.approx(scores["mean", 0.0], abs=0.01)
+    assert max(scores["sampled", 0.5]) < min(scores["mean", 0.0]) - 0.2
 
 
 def test_udr_leaves_uninformative_latents_out():

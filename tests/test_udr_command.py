@@ -14,8 +14,10 @@ def test_udr_scores_the_newest_checkpoint_of_each_run(tmp_path, capsys):
                for seed, name in enumerate("ab")]
     output = tmp_path / "udr.json"
     assert udr.main([c.run_dir for c in configs] + ["--num_points=128", "--correlation=spearman",
+                                                     "--representation=sampled",
                                                      f"--output={output}"]) == 0
     record = json.loads(output.read_text())
+    assert record["representation"] == "sampled"
     assert record["checkpoints"] == [f"{c.run_dir}/ckpt-0" for c in configs]
     assert len(record["model_scores"]) == 2 and all(0 <= s <= 1 for s in record["model_scores"])
     assert record["pairwise"][0][1] == record["pairwise"][1][0]

@@ -114,10 +114,13 @@ def mean_kl(mean, logvar):
 
 
 def compute_udr(ground_truth_data, posterior_functions, random_state, num_points=10000,
-                batch_size=64, correlation="lasso"):
+                batch_size=64, correlation="lasso", representation="mean", seed=0):
     """:func:`udr` of models given as ``posterior(images) -> (mean, logvar)`` functions on
     ``num_points`` observations of ``ground_truth_data`` (factors drawn and ignored), each batch
-    encoded by every model."""
+    encoded by every model. The codes compared are the posterior means (``representation``
+    ``mean``, as disentanglement_lib) or one sample ``mean + σ ε`` per observation (``sampled``,
+    ``ε`` from ``numpy.random.default_rng(seed)``); the KLs that pick the informative latents
+    come from the posteriors either way."""
     means = [[] for _ in posterior_functions]
     logvars = [[] for _ in posterior_functions]
     for start in range(0, num_points, batch_size):
@@ -128,8 +131,14 @@ def compute_udr(ground_truth_data, posterior_functions, random_state, num_points
             means[m].append(np.asarray(mean, np.float64))
             logvars[m].append(np.asarray(logvar, np.float64))
     means = [np.concatenate(m) for m in means]
-    kl = [mean_kl(m, np.concatenate(v)) for m, v in zip(means, logvars)]
-    return udr(means, kl, correlation)
+    logvars = [np.concatenate(v) for v in logvars]
+    kl = [mean_kl(m, v) for m, v in zip(means, logvars)]
+    codes = means
+    if representation == "sampled":
+        rng = np.random.default_rng(seed)
+        codes = [m + np.exp(0.5 * v) * rng.standard_normal(m.shape)
+                 for m, v in zip(means, logvars)]
+    return udr(codes, kl, correlation)
 
 
 def main(argv=None):
@@ -141,6 +150,8 @@ def main(argv=None):
     parser.add_argument("--num_points", type=int, default=10000)
     parser.add_argument("--correlation", choices=CORRELATIONS, default="lasso")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--representation", choices=("mean", "sampled"), default="mean",
+                        help="compare posterior means (default) or one posterior sample each")
     parser.add_argument("--output", help="write the scores to this JSON file")
     args = parser.parse_args(argv)
     if len(args.run_dirs) < 2:
@@ -168,12 +179,13 @@ def main(argv=None):
         posteriors.append(posterior_function(vae))
         checkpoints.append(checkpoint)
     result = compute_udr(data, posteriors, np.random.RandomState(args.seed), args.num_points,
-                         correlation=args.correlation)
+                         correlation=args.correlation, representation=args.representation,
+                         seed=args.seed)
     for checkpoint, score in zip(checkpoints, result["model_scores"]):
         print(f"{score:.4f}  {checkpoint}")
     if args.output:
         record = {"correlation": args.correlation, "num_points": args.num_points,
-                  "seed": args.seed, "checkpoints": checkpoints, **result}
+                  "representation": args.representation, "seed": args.seed, "checkpoints": checkpoints, **result}
         with open(args.output, "w") as f:
             json.dump(record, f, indent=2)
             f.write("\n")
