@@ -180,3 +180,15 @@ def test_too_few_latents_or_images_skip_the_map_and_interpolations_with_a_line(t
     figure = latent_comparisons.plot_ae_vs_vae([("AE, step 5", summary)], "title")
     texts = [t.get_text() for ax in figure.axes for t in ax.texts]
     assert texts == ["no map (see the console)", "no interpolations (one held-out image)"]
+
+
+def test_factor_colour_bars_name_the_left_end_only_for_a_horizontal_position():
+    from types import SimpleNamespace
+
+    from vae_tf.data.sources import _factor_colours
+
+    factors = np.zeros((3, 2))
+    shapes3d = SimpleNamespace(factor_names=("floor_hue", "wall_hue"), factors_num_values=(10, 10))
+    balls = SimpleNamespace(factor_names=("ball0_x", "ball0_y"), factors_num_values=(32, 32))
+    assert _factor_colours(shapes3d, factors).name == "floor hue (bin, 0-9)"
+    assert _factor_colours(balls, factors).name == "ball0 x (bin, 0-31, 0 = left)"

@@ -62,11 +62,13 @@ class Colours:
 
 
 def _factor_colours(data, factors):
-    """The x position among ``data``'s factors (dSprites: ``x_position``; else the first)."""
+    """The x position among ``data``'s factors (dSprites: ``x_position``; else the first); the
+    colour bar says which end is left only for a horizontal position."""
     names = list(data.factor_names)
     index = names.index("x_position") if "x_position" in names else 0
+    horizontal = names[index] == "x_position" or names[index].endswith("_x")
     return Colours(factors[:, index], f"{names[index].replace('_', ' ')} (bin, 0-"
-                   f"{data.factors_num_values[index] - 1}, 0 = left)")
+                   f"{data.factors_num_values[index] - 1}{', 0 = left' if horizontal else ''})")
 
 
 def held_out_data(config, print_fn=print, ground_truth=None):
