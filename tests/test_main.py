@@ -229,7 +229,7 @@ def test_changed_settings_do_not_touch_an_existing_run(tmp_path, run_main):
     train_in_process(tmp_path, max_step=10)
     run_dir = f"{tmp_path}/run_model_all_conv_num_balls_1_beta_0.1"
     before = sorted(os.listdir(run_dir))
-    result = main_py(*FAST[:-2], "--hidden_size=2", train_dir, "--max_step=10")
+    result = run_main(*FAST[:-2], "--hidden_size=2", train_dir, "--max_step=10")
     assert result.returncode == 2
     assert "--hidden_size" in result.stderr and "--overwrite" in result.stderr
     assert sorted(os.listdir(run_dir)) == before and latest_step(run_dir) == 10

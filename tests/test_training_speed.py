@@ -31,7 +31,10 @@ def test_steps_per_execution_ends_a_call_at_every_step_a_callback_acts(start, se
     assert steps_per_execution(TrainConfig(**settings), start, replicas=2) == 1
 
 
-@pytest.mark.parametrize("model", MODELS)
+# The XLA-compiled dense models compile twice (8 s each on 2 busy cores): slow suite.
+@pytest.mark.parametrize("model", [pytest.param(m, marks=pytest.mark.slow)
+                                   if m in ("fully_connected", "fc_1200") else m
+                                   for m in MODELS])
 def test_several_steps_per_call_train_the_same_numbers(model):
     """A fixed-seed run of every model gives the same losses and weights with 3 steps per
     compiled call as with one (the code before the speed work), within float noise."""
