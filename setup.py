@@ -39,7 +39,8 @@ setup(
         # pip install -e ".[cpu]" on a laptop or CI, pip install -e ".[gpu]" on a GPU machine.
         "cpu": ["tensorflow-cpu>=2.16"],
         "gpu": ["tensorflow[and-cuda]>=2.16"],
-        "test": ["pytest"],
+        # pytest-xdist: the suite in two processes (pytest.ini), 399 s -> 249 s on 2 idle cores
+        "test": ["pytest", "pytest-xdist"],
         # benchmarks/vs_pytorch.py: the PyTorch twins the training speed is measured beside
         # (CPU wheel: pip install torch --index-url https://download.pytorch.org/whl/cpu).
         "bench": ["torch"],
