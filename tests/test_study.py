@@ -250,3 +250,26 @@ def test_a_two_seed_study_end_to_end_on_balls(tmp_path):
     study.report(str(tmp_path / "study"), str(tmp_path / "report"), udr_mode="compute",
                  print_fn=lines.append)
     assert any(line.endswith("udr.json is up to date") for line in lines)
+
+
+STUDY_DOCS = os.path.join(ROOT, "docs", "study", "balls")
+
+
+def test_the_committed_balls_study_is_what_its_runs_give():
+    """docs/study/balls: study.md is the table the committed runs' config.json, eval.json and
+    udr.json files give, and every score's figure is there."""
+    runs_dir = os.path.join(STUDY_DOCS, "runs")
+    runs = study.read_runs(runs_dir, print_fn=lambda _: None)
+    assert len(runs) == 36 and all(r.status == "scored" for r in runs)
+    study.read_udr(runs, runs_dir, print_fn=lambda _: None)
+    names = [name for name, *_ in study.SCORES if any(name in r.scores for r in runs)]
+    assert "udr" in names and "irs" in names and "modularity" in names
+    with open(os.path.join(STUDY_DOCS, study.TABLE_FILE)) as f:
+        assert f.read() == study.table(runs, "mig", names)
+    figures = {study.metric_file(name) for name in names} | set(study.FIGURE_FILES.values())
+    assert figures <= set(os.listdir(STUDY_DOCS))
+    # The README's count of runs still on the mean-frame plateau.
+    plateau = [r for r in runs if r.record["held_out"]["reconstruction"] > 160]
+    assert len(plateau) == 21
+    assert {r.config.objective for r in runs if r not in plateau} >= {"beta", "factor"}
+    assert all(r in plateau for r in runs if r.config.objective in ("tcvae", "annealed"))
