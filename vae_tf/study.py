@@ -135,7 +135,8 @@ def grid_text(dataset, model, seeds, max_step, train_dir=None, objectives=tuple(
                + "".join(f" --extra={flag}" for flag in extra))
     header = [
         f"# A study in the style of Locatello et al. 2019 on {dataset} ({model}): "
-        f"{len(objectives)} objectives x {strengths} strengths x {seeds} seed{'s' * (seeds != 1)} = "
+        f"{len(objectives)} objectives x {strengths} strengths x {seeds} "
+        f"seed{'s' * (seeds != 1)} = "
         f"{len(lines)} runs.",
         f"# Sweeps: {sweeps}.",
         f"# Budget: {max_step:,} steps of {BATCH_SIZE} images per run (the study: "
@@ -505,8 +506,9 @@ def write_grid(args, print_fn):
     with open(args.out, "w") as f:
         f.write(text)
     runs = sum(1 for line in text.splitlines() if not line.startswith("#"))
-    print_fn(f"wrote {args.out}: {runs} runs ({len(objectives)} objectives x {args.strengths} strengths x "
-             f"{args.seeds} seeds, {args.max_step:,} steps each); check it with ./run.sh "
+    print_fn(f"wrote {args.out}: {runs} runs ({len(objectives)} objectives x {args.strengths} "
+             f"strengths x {args.seeds} seeds, {args.max_step:,} steps each); check it with "
+             f"./run.sh "
              f"--grid {args.out} --dry-run")
 
 

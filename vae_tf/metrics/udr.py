@@ -185,7 +185,8 @@ def main(argv=None):
         print(f"{score:.4f}  {checkpoint}")
     if args.output:
         record = {"correlation": args.correlation, "num_points": args.num_points,
-                  "representation": args.representation, "seed": args.seed, "checkpoints": checkpoints, **result}
+                  "representation": args.representation, "seed": args.seed,
+                  "checkpoints": checkpoints, **result}
         with open(args.output, "w") as f:
             json.dump(record, f, indent=2)
             f.write("\n")
