@@ -123,14 +123,27 @@ def small_vae(model="conv", hidden=8, lr=1e-3, jit=False):
 def test_train_step_reports_every_term():
     vae = small_vae(hidden=5)
     x = np.random.default_rng(0).uniform(size=(16, 32, 32, 1)).astype(np.float32)
-    history = vae.fit(x, batch_size=16, epochs=1, verbose=0).history
+    history = vae.fit(x, batch_size=4, epochs=1, verbose=0).history  # means over 4 steps
     assert {"loss", "reconstruction", "kl", "beta_t"} <= set(history)
+    assert sorted(k for k in history if k.startswith("kl_")) == [f"kl_{j:02d}" for j in range(5)]
     per_latent = [history[f"kl_{j:02d}"][0] for j in range(5)]
     assert sum(per_latent) == pytest.approx(history["kl"][0], rel=1e-4)
     assert history["loss"][0] == pytest.approx(history["reconstruction"][0] + history["kl"][0],
                                                rel=1e-4)
     evaluation = vae.evaluate(x, batch_size=16, verbose=0, return_dict=True)
     assert evaluation["reconstruction"] > 0 and evaluation["kl"] >= 0
+
+
+def test_mean_vector_is_the_mean_of_each_entry():
+    from vae_tf.models.vae import MeanVector
+
+    values = np.random.default_rng(0).normal(size=(5, 3)).astype(np.float32)
+    tracker = MeanVector(3)
+    for row in values:
+        tracker.update_state(row)
+    np.testing.assert_allclose(tracker.result().numpy(), values.mean(axis=0), rtol=1e-6)
+    tracker.reset_state()
+    np.testing.assert_array_equal(tracker.result().numpy(), np.zeros(3))
 
 
 def mean_image_nats(frames):

@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from vae_tf.objectives import BetaVAE, gaussian_kl, linear_warmup, reconstruction_loss
 
@@ -34,6 +35,27 @@ def test_cross_entropy_is_bernoulli_nll_summed_over_pixels(images_and_logits):
     p = 1 / (1 + np.exp(-logits.astype(np.float64)))
     expected = -(x * np.log(p) + (1 - x) * np.log(1 - p)).sum(axis=(1, 2, 3))
     np.testing.assert_allclose(reconstruction_loss(x, logits, "ce").numpy(), expected, rtol=1e-5)
+
+
+def test_cross_entropy_gradient_is_sigmoid_minus_x(images_and_logits):
+    """The written-out gradient of the Bernoulli term: d/dlogits = sigmoid(l) - x and
+    d/dx = -l per pixel, times each example's upstream weight (hand-computed in float64),
+    as automatic differentiation of TensorFlow's stable form gives."""
+    x, logits = (tf.constant(t) for t in images_and_logits)
+    weights = tf.constant([1.0, -2.0, 0.5])
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch([x, logits])
+        ours = tf.reduce_sum(weights * reconstruction_loss(x, logits, "ce"))
+        autodiff = tf.reduce_sum(weights * tf.reduce_sum(
+            tf.nn.sigmoid_cross_entropy_with_logits(labels=x, logits=logits), axis=(1, 2, 3)))
+    w = weights.numpy()[:, None, None, None].astype(np.float64)
+    p = 1 / (1 + np.exp(-logits.numpy().astype(np.float64)))
+    expected = (w * (p - x.numpy()), -w * logits.numpy())
+    for ours_grad, autodiff_grad, hand in zip(tape.gradient(ours, [logits, x]),
+                                              tape.gradient(autodiff, [logits, x]), expected):
+        np.testing.assert_allclose(ours_grad.numpy(), hand, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(ours_grad.numpy(), autodiff_grad.numpy(), rtol=1e-5,
+                                   atol=1e-6)
 
 
 def test_squared_and_absolute_error(images_and_logits):

@@ -1,5 +1,5 @@
-"""The training speed work: several train steps per compiled call change no number, and the
-side-by-side benchmark against the PyTorch twin runs (benchmarks/vs_pytorch.py)."""
+"""The training speed work: several train steps per compiled call and the fused Adam update
+change no number, and the side-by-side benchmark against the PyTorch twin runs (benchmarks/vs_pytorch.py)."""
 
 import os
 import sys
@@ -60,6 +60,67 @@ def test_several_steps_per_call_train_the_same_numbers(model):
     np.testing.assert_allclose(losses3, losses, rtol=1e-5)
     for w3, w in zip(weights3, weights):
         np.testing.assert_allclose(w3, w, rtol=1e-4, atol=1e-6)
+
+
+def test_fused_adam_updates_as_keras_adam():
+    """FusedAdam's one-kernel update equals Keras' Adam step by step (weights and both
+    moments), within float noise, for every beta and epsilon the package uses."""
+    import keras
+
+    from vae_tf.models.adam import FusedAdam
+
+    rng = np.random.default_rng(0)
+    start = rng.normal(size=(2, 7, 5)).astype(np.float32)
+    gradients = rng.normal(size=(30, 2, 7, 5)).astype(np.float32)
+    for settings in (dict(learning_rate=1e-3, epsilon=1e-8),
+                     dict(learning_rate=1e-4, beta_1=0.5, beta_2=0.9)):
+        results = []
+        for cls in (keras.optimizers.Adam, FusedAdam):
+            weights = [keras.Variable(w) for w in start]
+            optimizer = cls(**settings)
+            for step_gradients in gradients:
+                optimizer.apply_gradients(zip(step_gradients, weights))
+            results.append([w.numpy() for w in weights]
+                           + [v.numpy() for v in optimizer._momentums + optimizer._velocities])
+        assert not np.allclose(results[0][0], start[0])  # it trained
+        # The kernel takes 1 - beta_2 in float32 (1 - 0.999f = 0.00099998713, as TF1's Adam
+        # that the original trained with), Keras in float64 then rounded (0.001): v differs by
+        # 1.3e-5 relative, the weights and m by less.
+        for fused, keras_value in zip(results[1], results[0]):
+            np.testing.assert_allclose(fused, keras_value, rtol=2e-5, atol=1e-7)
+
+
+# As above: the XLA-compiled dense models in the slow suite.
+@pytest.mark.parametrize("model", [pytest.param(m, marks=pytest.mark.slow)
+                                   if m in ("fully_connected", "fc_1200") else m
+                                   for m in MODELS])
+def test_every_model_trains_the_same_numbers_with_fused_adam(model, monkeypatch):
+    """A fixed-seed run of every model gives the same losses with FusedAdam as with Keras'
+    Adam (the optimizer before the speed work), within float noise. (Not every weight: Adam
+    turns a near-zero gradient into a step of about the learning rate whose sign float noise
+    decides, and the two differ in the last bits of 1 - beta_2, see above.)"""
+    import keras
+    import tensorflow as tf
+
+    from vae_tf.training import build
+
+    config = TrainConfig(model=model, batch_size=8, hidden_size=4 if model != "all_conv" else 1,
+                         dataset="dsprites_rendered" if model in SIXTY_FOUR else "balls", seed=3)
+    images = np.random.default_rng(0).random((6, 8) + config.image_shape).astype(np.float32)
+    runs = []
+    for optimizer in (keras.optimizers.Adam, build.FusedAdam):
+        monkeypatch.setattr(build, "FusedAdam", optimizer)
+        keras.utils.set_random_seed(config.seed)
+        vae = build.build_vae(config)
+        assert type(vae.optimizer) is optimizer
+        vae.steps_per_execution = 3
+        data = tf.data.Dataset.from_tensor_slices(images)
+        history = vae.fit(data, steps_per_epoch=3, epochs=2, verbose=0, shuffle=False)
+        runs.append((history.history["loss"], vae.get_weights()[0]))
+    (losses, weights), (fused_losses, fused_weights) = runs
+    assert not np.allclose(losses[1], losses[0], rtol=1e-7, atol=0)  # it trained
+    np.testing.assert_allclose(fused_losses, losses, rtol=1e-5)
+    np.testing.assert_allclose(fused_weights, weights, rtol=0, atol=10 * config.lr)
 
 
 def test_the_pytorch_benchmark_smoke_mode_prints_its_table(capsys, monkeypatch):

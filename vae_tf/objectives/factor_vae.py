@@ -3,6 +3,7 @@
 import keras
 import tensorflow as tf
 
+from vae_tf.models.adam import FusedAdam
 from vae_tf.models.replicas import gather_over_replicas, minimize
 from vae_tf.objectives.base import Objective, loss_scaled
 from vae_tf.objectives.total_correlation import permute_dims
@@ -52,7 +53,7 @@ class FactorVAE(Objective):
         self.gamma = float(gamma)
         self.beta = float(beta)
         self.seed = int(seed)
-        self.optimizer = keras.optimizers.Adam(disc_lr, beta_1=0.5, beta_2=0.9)
+        self.optimizer = FusedAdam(disc_lr, beta_1=0.5, beta_2=0.9)
         self.discriminator = None
 
     def build(self, vae):

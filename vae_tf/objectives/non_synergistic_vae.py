@@ -1,8 +1,8 @@
 """Non-Synergistic VAE (Gonzalob90/non-synergistic-vae, after Steeg et al. 2017)."""
 
-import keras
 import tensorflow as tf
 
+from vae_tf.models.adam import FusedAdam
 from vae_tf.models.replicas import mean_over_replicas, minimize
 from vae_tf.objectives.base import Objective, loss_scaled
 from vae_tf.objectives.synergy import synergy_penalty
@@ -29,7 +29,7 @@ class NonSynergisticVAE(Objective):
         self.alpha = float(alpha)
         self.omega = float(omega)
         self.beta = float(beta)
-        self.optimizer = keras.optimizers.Adam(lr, epsilon=1e-8)
+        self.optimizer = FusedAdam(lr, epsilon=1e-8)
         self.variables = None
 
     def build(self, vae):

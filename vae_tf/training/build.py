@@ -1,6 +1,5 @@
 """The VAE of a run, with its objective, optimizer and checkpoint, built from its config."""
 
-import keras
 import numpy as np
 import tensorflow as tf
 
@@ -8,6 +7,7 @@ from vae_tf.models import architectures
 from vae_tf.models.vae import VAE
 from vae_tf.objectives import (AnnealedVAE, BetaTCVAE, BetaVAE, DIPVAE, FactorVAE,
                                NonSynergisticVAE)
+from vae_tf.models.adam import FusedAdam
 from vae_tf.training.distribution import precision_policy
 from vae_tf.training.run_dir import checkpoint_step
 
@@ -56,7 +56,7 @@ def build_vae(config, strategy=None, precision=None):
         vae = VAE(encoder, decoder, objective, recon_loss=config.recon_loss, seed=config.seed,
                   deterministic=config.deterministic)
         # epsilon 1e-8: the TF1 Adam default the original trained with (Keras: 1e-7).
-        vae.compile(optimizer=keras.optimizers.Adam(config.lr, epsilon=1e-8),
+        vae.compile(optimizer=FusedAdam(config.lr, epsilon=1e-8),
                     jit_compile=use_jit(config, strategy.num_replicas_in_sync))
         vae(np.zeros((1,) + tuple(image_shape), np.float32))
         vae.optimizer.build(vae.trainable_variables)
