@@ -203,7 +203,10 @@ def parse_flags(argv):
     """absl parsing with a one-line error and exit code 2 (absl itself exits 1); ``--help``
     prints :func:`grouped_help`."""
     if any(arg in HELP_FLAGS for arg in argv[1:]):
-        print(grouped_help())
+        try:
+            print(grouped_help(), flush=True)
+        except BrokenPipeError:  # `main.py --help | head`: the reader has all it wanted
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(0)
     try:
         return FLAGS(argv)

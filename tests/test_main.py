@@ -149,6 +149,16 @@ def test_help_groups_every_flag_once_with_its_default(parse):
     assert "``" not in result.stdout
 
 
+def test_help_into_a_closed_pipe_ends_quietly():
+    """`main.py --help | head`: the reader goes away first; no BrokenPipe traceback."""
+    process = subprocess.Popen([sys.executable, os.path.join(ROOT, "main.py"), "--help"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+    process.stdout.close()  # before main.py writes a byte
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=120) == 0
+    assert stderr == ""
+
+
 def test_a_trailing_slash_in_train_dir_names_the_same_run(parse):
     assert parse("--train_dir=runs/x/").run_dir == parse("--train_dir=runs/x").run_dir == (
         "runs/x_model_conv_num_balls_1_beta_0.1")
