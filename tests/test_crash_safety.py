@@ -101,6 +101,25 @@ def test_evaluation_scores_the_newest_readable_checkpoint_and_moves_nothing(
     assert os.path.exists(os.path.join(run_dir, "ckpt-30.index"))
 
 
+def test_figures_draw_the_newest_readable_checkpoint_and_move_nothing(
+        run_of_three_checkpoints, tmp_path):
+    from vae_tf.figures import make_figures
+
+    run_dir, _ = copy_run(run_of_three_checkpoints, tmp_path)
+    truncate(os.path.join(run_dir, "ckpt-30"))
+    lines = []
+    written = make_figures(checkpoint_dir=str(tmp_path), figure_dir=str(tmp_path / "figures"),
+                           print_fn=lines.append)
+    assert any(line.startswith(f"checkpoint {run_dir}/ckpt-30 cannot be read") for line in lines)
+    assert any(line.endswith("ckpt-30 (unreadable: Read less bytes than requested)")
+               for line in lines)
+    assert any(": step 20, " in line for line in lines)
+    grids = sorted(os.path.basename(path) for path in written
+                   if os.path.basename(path).startswith("grid_step_"))
+    assert grids == ["grid_step_10.png", "grid_step_20.png"]
+    assert os.path.exists(os.path.join(run_dir, "ckpt-30.index"))
+
+
 def test_no_readable_checkpoint_is_an_error_that_touches_nothing(
         run_of_three_checkpoints, tmp_path):
     from vae_tf.training.checkpoints import CheckpointError

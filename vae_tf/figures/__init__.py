@@ -79,14 +79,15 @@ def _run_figures(run, figure_dir, heat_map_start, per_cell, measured, print_fn, 
     from vae_tf.figures import (curves, gifs, grids, ground_truth_plots, heat_map, runs,
                                 reconstruction_loss, stddev, traversals)
     from vae_tf.figures.plotting import save_png
-    from vae_tf.training.run_dir import checkpoint_step
+    from vae_tf.training.build import build_vae
+    from vae_tf.training.checkpoints import READ_ERRORS, reason
     from vae_tf.training.train import prior_codes
 
     config, name = run.config, run.name
     folder = os.path.join(figure_dir, name)
     os.makedirs(folder, exist_ok=True)
-    vae = runs.restore(run)
-    step = checkpoint_step(run.latest_checkpoint)
+    vae = build_vae(config, precision="off")
+    step = runs.load(vae, run, print_fn=print_fn)
     written = []
 
     if config.dataset != "balls":
@@ -161,7 +162,11 @@ def _run_figures(run, figure_dir, heat_map_start, per_cell, measured, print_fn, 
     if held_out is not None:  # last: it loads each kept checkpoint into the model in turn
         prior_z = prior_codes(config.seed, vae.latent_dim)
         for prefix in run.checkpoints:
-            saved = runs.load(vae, run, prefix)
+            try:
+                saved = runs.load(vae, run, prefix)
+            except READ_ERRORS as error:
+                print_fn(f"{name}: no step grid of {prefix} (unreadable: {reason(error)})")
+                continue
             rows = grids.grid_images(vae, held_out[:len(prior_z)], prior_z)
             written.append(save_png(grids.plot(rows, f"{name}, step {saved}"),
                                     os.path.join(folder, grids.file_name(saved))))

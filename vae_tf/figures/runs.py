@@ -69,22 +69,28 @@ def find_runs(checkpoint_dir, print_fn=print):
     return runs
 
 
-def restore(run, checkpoint=None):
-    """The float32 VAE of ``run`` with the weights of ``checkpoint`` (a prefix; default the
-    latest)."""
+def restore(run, checkpoint=None, print_fn=None):
+    """The float32 VAE of ``run`` with the weights of ``checkpoint`` (see :func:`load`)."""
     from vae_tf.training.build import build_vae
 
     vae = build_vae(run.config, precision="off")
-    load(vae, run, checkpoint)
+    load(vae, run, checkpoint, print_fn)
     return vae
 
 
-def load(vae, run, checkpoint=None):
-    """Put the encoder and decoder of ``checkpoint`` (default the latest) of ``run`` into
-    ``vae``; returns the checkpoint's step."""
+def load(vae, run, checkpoint=None, print_fn=None):
+    """Put the encoder and decoder of ``checkpoint`` (a prefix) of ``run`` into ``vae``;
+    returns the checkpoint's step. Default: the newest checkpoint that reads, as training and
+    scoring restore (an unreadable newer one gets a line through ``print_fn`` and is left in
+    place); :class:`~vae_tf.training.checkpoints.CheckpointError` when none reads."""
     from vae_tf.training.build import load_networks
+    from vae_tf.training.checkpoints import restore_newest
+    from vae_tf.training.run_dir import checkpoint_step
 
-    return load_networks(vae, checkpoint or run.latest_checkpoint)
+    if checkpoint:
+        return load_networks(vae, checkpoint)
+    return checkpoint_step(restore_newest(lambda prefix: load_networks(vae, prefix), run.path,
+                                          print_fn or (lambda line: None), set_aside=False))
 
 
 def encode(vae, images):

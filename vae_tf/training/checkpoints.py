@@ -30,7 +30,7 @@ class CheckpointError(RuntimeError):
     """No checkpoint of the run directory can be read."""
 
 
-def _reason(error):
+def reason(error):
     """Why an operation failed, in a few words: the first line of the exception's message
     without TensorFlow's ``{{function_node ...}}`` prefix, op suffix and file path (the caller
     names the file), e.g. ``No space left on device``."""
@@ -61,7 +61,7 @@ def restore_newest(restore, run_dir, print_fn=print, set_aside=True):
                 restore(prefix)
                 problem = None
             except READ_ERRORS as e:
-                problem = _reason(e)
+                problem = reason(e)
         if problem is None:
             if failed and set_aside:
                 _set_aside(run_dir, failed, prefix, listed, print_fn)
@@ -130,4 +130,4 @@ def save(manager, step):
                     shutil.rmtree(path, ignore_errors=True)
                 elif os.path.exists(path):
                     os.remove(path)
-        raise RunWriteError(f"cannot write checkpoint {prefix} ({_reason(e)})") from None
+        raise RunWriteError(f"cannot write checkpoint {prefix} ({reason(e)})") from None
