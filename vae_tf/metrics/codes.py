@@ -19,6 +19,13 @@ def as_codes(codes, num_points):
     return np.asarray(codes, np.float64).reshape(num_points, -1)
 
 
+def sampled_codes(mean, logvar, rng):
+    """One draw ``mean + σ ε`` from each Gaussian posterior (``σ = exp(logvar / 2)``, ``ε``
+    from the numpy Generator ``rng``), float64 ``[N, d]``: the ``sampled`` representation."""
+    mean, logvar = np.asarray(mean, np.float64), np.asarray(logvar, np.float64)
+    return mean + np.exp(0.5 * logvar) * rng.standard_normal(mean.shape)
+
+
 def encode(representation_function, observations, batch_size=IMAGES_PER_CALL):
     """Codes ``[N, d]`` (float64) of ``observations``, at most ``batch_size`` per call."""
     codes = []

@@ -22,6 +22,8 @@ import numpy as np
 from scipy.stats import rankdata
 from sklearn.linear_model import Lasso
 
+from vae_tf.metrics.codes import sampled_codes
+
 # A latent whose KL to the prior (nats, mean over points) is at most this carries no
 # information and is left out (disentanglement_lib's kl_filter_threshold).
 KL_THRESHOLD = 0.01
@@ -136,8 +138,7 @@ def compute_udr(ground_truth_data, posterior_functions, random_state, num_points
     codes = means
     if representation == "sampled":
         rng = np.random.default_rng(seed)
-        codes = [m + np.exp(0.5 * v) * rng.standard_normal(m.shape)
-                 for m, v in zip(means, logvars)]
+        codes = [sampled_codes(m, v, rng) for m, v in zip(means, logvars)]
     return udr(codes, kl, correlation)
 
 

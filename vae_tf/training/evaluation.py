@@ -25,6 +25,7 @@ from vae_tf import metrics
 from vae_tf.config import ConfigError
 from vae_tf.data.sources import ground_truth_data, training_data
 from vae_tf.metrics.code_table import tabulate
+from vae_tf.metrics.codes import sampled_codes
 from vae_tf.metrics.dci import DCI_BACKENDS, default_jobs
 from vae_tf.training.build import build_vae, load_networks
 from vae_tf.training.checkpoints import restore_newest
@@ -50,10 +51,7 @@ def representation_function(posterior, representation="mean", seed=0):
         return lambda observations: posterior(observations)[0]
     rng = np.random.default_rng(seed)
 
-    def sampled(observations):
-        mean, logvar = (np.asarray(t, np.float64) for t in posterior(observations))
-        return mean + np.exp(0.5 * logvar) * rng.standard_normal(mean.shape)
-    return sampled
+    return lambda observations: sampled_codes(*posterior(observations), rng)
 
 
 def metric_sizes(names, metric_points=0):
