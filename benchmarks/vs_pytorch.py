@@ -19,12 +19,21 @@ shared machine's load falls on both alike; the median over ``--repeats`` counts.
 images/s of each side, the ratio, ours as a share of the CPU's peak FLOP/s (``--peak_gflops``),
 and both sides' training loss at the first and last log, which must fall alike: neither side
 is a straw man.
+
+``--before`` adds a third side, ours as it was before the speed work of issue 20
+(``--before_ref``, default the commit that added this script, before several steps per
+compiled call and the fused Adam, vector KL tracker and written-out cross-entropy gradient):
+the script checks that commit out into a temporary ``git worktree`` and times its ``train``
+in a subprocess the same way (needs git and the repository's history).
 """
 
 import argparse
 import math
 import os
+import json
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -57,6 +66,9 @@ MODEL_FLAGS = {
 # Extra steps of the long run per model: about 10-20 s a side on the 2-core CPU.
 EXTRA_STEPS = {"fully_connected": 400, "conv": 800, "all_conv": 800, "fc_1200": 200,
                "burgess_conv": 200}
+# The last commit before the speed work (it added this script): --before times its train().
+BEFORE_REF = "688d2bd"
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PEAK_GFLOPS = 157.0  # 2 Zen 3 cores at 2.45 GHz, AVX2 FMA, fp32 (docs: environment.md)
 
 
@@ -269,32 +281,60 @@ def training_flops(config):
 
 # ---------------------------------------------------------------------------- ours
 
-def ours_train(config, per_call=None):
-    """Train vae_tf as main.py does: ``(seconds, losses)``, the logged training losses.
-    ``per_call=1``: one train step per compiled call, as before the speed work (``--before``)."""
+def ours_train(config):
+    """Train vae_tf as main.py does: ``(seconds, losses)``, the logged training losses."""
     from vae_tf.training import train
 
     lines = []
-    most = train.MAX_STEPS_PER_EXECUTION
-    train.MAX_STEPS_PER_EXECUTION = per_call or most
-    try:
-        start = time.perf_counter()
-        train.train(config, overwrite=True, print_fn=lines.append)
-        seconds = time.perf_counter() - start
-    finally:
-        train.MAX_STEPS_PER_EXECUTION = most
+    start = time.perf_counter()
+    train.train(config, overwrite=True, print_fn=lines.append)
+    seconds = time.perf_counter() - start
     losses = [float(line.split("  loss ")[1].split()[0]) for line in lines
               if line.startswith("step ") and "  loss " in line]
     return seconds, losses
 
 
+class BeforeTree:
+    """``ref`` checked out into a temporary git worktree, whose ``train`` a subprocess times
+    (:meth:`train`): vae_tf as it was at that commit, beside this one in the same run."""
+
+    def __init__(self, ref):
+        self.path = tempfile.mkdtemp(prefix="vae_tf_before_")
+        checkout = subprocess.run(["git", "-C", ROOT, "worktree", "add", "--detach", self.path,
+                                   ref], capture_output=True, text=True)
+        if checkout.returncode:
+            shutil.rmtree(self.path, ignore_errors=True)
+            sys.exit(f"--before_ref {ref}: cannot check it out ({checkout.stderr.strip()})")
+
+    def train(self, config):
+        """``(seconds, losses)`` of :func:`ours_train` run by the tree's vae_tf."""
+        code = ("import json, sys; sys.path.insert(0, sys.argv[1]); import vs_pytorch; "
+                "from vae_tf.config import TrainConfig; "
+                "print(json.dumps(vs_pytorch.ours_train(TrainConfig(**json.loads(sys.argv[2])))))")
+        settings = {name: getattr(config, name) for name in
+                    ("model", "batch_size", "max_step", "log_every", "train_dir", "dataset",
+                     "hidden_size", "lr", "weight_init")}
+        done = subprocess.run([sys.executable, "-c", code, os.path.dirname(__file__),
+                               json.dumps(settings)], capture_output=True, text=True,
+                              env={**os.environ, "PYTHONPATH": self.path})
+        if done.returncode:
+            sys.exit(f"the --before tree failed: {done.stderr.strip().splitlines()[-1]}")
+        seconds, losses = json.loads(done.stdout.strip().splitlines()[-1])
+        return seconds, losses
+
+    def remove(self):
+        subprocess.run(["git", "-C", ROOT, "worktree", "remove", "--force", self.path],
+                       capture_output=True)
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
 # ---------------------------------------------------------------------------- the table
 
-def measure(model, args, root):
+def measure(model, args, root, before=None):
     """Median s/step of ours and the twin (long minus short run), and the losses of the last
     long runs."""
     short, extra = args.short_steps, args.extra_steps or EXTRA_STEPS[model]
-    sides = ("ours", "twin") + (("before",) if args.before else ())
+    sides = ("ours", "twin") + (("before",) if before else ())
     times = {side: [] for side in sides}
     losses = {}
     threads = None
@@ -309,8 +349,8 @@ def measure(model, args, root):
             runs["ours", steps], losses["ours"] = ours_train(config)
             os.makedirs(config.run_dir, exist_ok=True)
             runs["twin", steps], losses["twin"] = twin_train(config, steps, config.run_dir)
-            if args.before:
-                runs["before", steps], losses["before"] = ours_train(config, per_call=1)
+            if before:
+                runs["before", steps], losses["before"] = before.train(config)
         for side in times:
             times[side].append((runs[side, short + extra] - runs[side, short]) / extra)
     return ({side: statistics.median(values) for side, values in times.items()}, losses,
@@ -332,8 +372,9 @@ def main():
                         help="PyTorch thread counts to try per model; the fastest counts "
                              "(default: 1 and all cores)")
     parser.add_argument("--before", action="store_true",
-                        help="also time ours with one train step per compiled call, as before "
-                             "the speed work (issue 20)")
+                        help="also time ours as it was before the speed work (--before_ref)")
+    parser.add_argument("--before_ref", default=BEFORE_REF,
+                        help="the git commit --before times (default: before issue 20's work)")
     parser.add_argument("--smoke", action="store_true",
                         help="seconds: conv only, 10 and 20 steps, logging every 10")
     args = parser.parse_args()
@@ -351,27 +392,33 @@ def main():
     header = (f"| model | ours ms/step | twin ms/step (threads) | ours img/s | twin img/s | "
               f"ours/twin | ours % of {args.peak_gflops:.0f} GFLOP/s | "
               "loss first log (ours / twin) | loss last log (ours / twin) |"
-              + (" before ms/step | before/twin |" if args.before else ""))
+              + (f" before ({args.before_ref}) ms/step | before/twin |" if args.before
+                 else ""))
     rows = []
-    with tempfile.TemporaryDirectory(prefix="vs_pytorch_") as root:
-        # Untimed: the process's one-time costs (imports, first tracing) on both sides.
-        warm = TrainConfig(model=args.models[0], batch_size=args.batch_size, max_step=2,
-                           log_every=1, train_dir=f"{root}/warm", **MODEL_FLAGS[args.models[0]])
-        ours_train(warm)
-        twin_train(warm, 2, warm.run_dir)
-        for model in args.models:
-            seconds, losses, config, threads = measure(model, args, root)
-            ours, twin = (args.batch_size / seconds[side] for side in ("ours", "twin"))
-            peak = 100 * ours * training_flops(config) / (args.peak_gflops * 1e9)
-            rows.append(f"| `{model}` | {1e3 * seconds['ours']:.1f} | "
-                        f"{1e3 * seconds['twin']:.1f} ({threads}) | {ours:.0f} | {twin:.0f} | "
-                        f"{ours / twin:.2f} | {peak:.0f} % | "
-                        f"{losses['ours'][0]:.1f} / {losses['twin'][0]:.1f} | "
-                        f"{losses['ours'][-1]:.1f} / {losses['twin'][-1]:.1f} |")
-            if args.before:
-                rows[-1] += (f" {1e3 * seconds['before']:.1f} | "
-                             f"{seconds['twin'] / seconds['before']:.2f} |")
-            print(rows[-1], flush=True)
+    before = BeforeTree(args.before_ref) if args.before else None
+    try:
+        with tempfile.TemporaryDirectory(prefix="vs_pytorch_") as root:
+            # Untimed: the process's one-time costs (imports, first tracing) on both sides.
+            warm = TrainConfig(model=args.models[0], batch_size=args.batch_size, max_step=2,
+                               log_every=1, train_dir=f"{root}/warm", **MODEL_FLAGS[args.models[0]])
+            ours_train(warm)
+            twin_train(warm, 2, warm.run_dir)
+            for model in args.models:
+                seconds, losses, config, threads = measure(model, args, root, before)
+                ours, twin = (args.batch_size / seconds[side] for side in ("ours", "twin"))
+                peak = 100 * ours * training_flops(config) / (args.peak_gflops * 1e9)
+                rows.append(f"| `{model}` | {1e3 * seconds['ours']:.1f} | "
+                            f"{1e3 * seconds['twin']:.1f} ({threads}) | {ours:.0f} | {twin:.0f} | "
+                            f"{ours / twin:.2f} | {peak:.0f} % | "
+                            f"{losses['ours'][0]:.1f} / {losses['twin'][0]:.1f} | "
+                            f"{losses['ours'][-1]:.1f} / {losses['twin'][-1]:.1f} |")
+                if args.before:
+                    rows[-1] += (f" {1e3 * seconds['before']:.1f} | "
+                                 f"{seconds['twin'] / seconds['before']:.2f} |")
+                print(rows[-1], flush=True)
+    finally:
+        if before:
+            before.remove()
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"\nload {load:.1f} at the end\n")
     print("\n".join([header, "|" + "---|" * header.count(" | ") + "---|"] + rows))

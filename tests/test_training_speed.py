@@ -2,6 +2,7 @@
 change no number, and the side-by-side benchmark against the PyTorch twin runs (benchmarks/vs_pytorch.py)."""
 
 import os
+import subprocess
 import sys
 
 import numpy as np
@@ -123,18 +124,27 @@ def test_every_model_trains_the_same_numbers_with_fused_adam(model, monkeypatch)
     np.testing.assert_allclose(fused_weights, weights, rtol=0, atol=10 * config.lr)
 
 
-def test_the_pytorch_benchmark_smoke_mode_prints_its_table(capsys, monkeypatch):
+@pytest.mark.parametrize("before", [False, pytest.param(True, marks=pytest.mark.slow)])
+def test_the_pytorch_benchmark_smoke_mode_prints_its_table(capsys, monkeypatch, before):
+    """The table's row of conv (with ``--before``: and of the code before the speed work,
+    checked out from the repository's history into a temporary worktree and removed after)."""
     pytest.importorskip("torch", reason="the twin needs PyTorch (pip install -e \".[bench]\"); "
                                         "CI does not install it")
     sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
     import vs_pytorch
 
-    monkeypatch.setattr(sys, "argv", ["vs_pytorch.py", "--smoke"])
+    monkeypatch.setattr(sys, "argv", ["vs_pytorch.py", "--smoke"] + ["--before"] * before)
     vs_pytorch.main()
     out = capsys.readouterr().out
     row, = [line for line in out.splitlines()[-3:] if line.startswith("| `conv`")]
     cells = [cell.strip() for cell in row.strip("|").split("|")]
+    assert len(cells) == 9 + 2 * before
     float(cells[5])  # ours / twin: 10 extra steps on a busy machine can even come out negative
+    if before:
+        float(cells[9])
+        assert not any(vs_pytorch.BEFORE_REF in line for line in subprocess.run(
+            ["git", "-C", ROOT, "worktree", "list"], capture_output=True, text=True
+        ).stdout.splitlines())  # the temporary worktree is gone
     first, last = ([float(v) for v in cells[i].split(" / ")] for i in (7, 8))
     # Both sides start from the same loss (same initialisation and data) and learn.
     assert first[1] == pytest.approx(first[0], rel=0.05)
