@@ -13,7 +13,9 @@ set (each side pays for its batches alike); it logs its loss every ``--log_every
 saves its model and optimizer at the end, as ours does.
 
 Seconds per step are the difference of a long and a short run divided by the extra steps, so
-start-up (building, tracing, the first batches, the last save) cancels. The runs of the two
+start-up (building, tracing, the first batches, the last save) cancels. Each run of ours is a
+fresh Python process, as ``main.py`` is (so the twin's PyTorch threads never share its
+process). The runs of the two
 sides are interleaved (ours short, twin short, ours long, twin long, per repeat) so that a
 shared machine's load falls on both alike; the median over ``--repeats`` counts. Prints
 images/s of each side, the ratio, ours as a share of the CPU's peak FLOP/s (``--peak_gflops``),
@@ -24,7 +26,7 @@ is a straw man.
 (``--before_ref``, default the commit that added this script, before several steps per
 compiled call and the fused Adam, vector KL tracker and written-out cross-entropy gradient):
 the script checks that commit out into a temporary ``git worktree`` and times its ``train``
-in a subprocess the same way (needs git and the repository's history).
+the same way (needs git and the repository's history).
 """
 
 import argparse
@@ -294,20 +296,16 @@ def ours_train(config):
     return seconds, losses
 
 
-class BeforeTree:
-    """``ref`` checked out into a temporary git worktree, whose ``train`` a subprocess times
-    (:meth:`train`): vae_tf as it was at that commit, beside this one in the same run."""
+class Trainer:
+    """Runs :func:`ours_train` of the vae_tf in the source folder ``tree`` in a fresh Python
+    process per run, as ``main.py`` runs: the twin's PyTorch threads, which live in this
+    process, never share it, and each side starts alike."""
 
-    def __init__(self, ref):
-        self.path = tempfile.mkdtemp(prefix="vae_tf_before_")
-        checkout = subprocess.run(["git", "-C", ROOT, "worktree", "add", "--detach", self.path,
-                                   ref], capture_output=True, text=True)
-        if checkout.returncode:
-            shutil.rmtree(self.path, ignore_errors=True)
-            sys.exit(f"--before_ref {ref}: cannot check it out ({checkout.stderr.strip()})")
+    def __init__(self, tree):
+        self.tree = tree
 
     def train(self, config):
-        """``(seconds, losses)`` of :func:`ours_train` run by the tree's vae_tf."""
+        """``(seconds, losses)`` of :func:`ours_train` on ``config``."""
         code = ("import json, sys; sys.path.insert(0, sys.argv[1]); import vs_pytorch; "
                 "from vae_tf.config import TrainConfig; "
                 "print(json.dumps(vs_pytorch.ours_train(TrainConfig(**json.loads(sys.argv[2])))))")
@@ -316,25 +314,38 @@ class BeforeTree:
                      "hidden_size", "lr", "weight_init")}
         done = subprocess.run([sys.executable, "-c", code, os.path.dirname(__file__),
                                json.dumps(settings)], capture_output=True, text=True,
-                              env={**os.environ, "PYTHONPATH": self.path})
+                              env={**os.environ, "PYTHONPATH": self.tree})
         if done.returncode:
-            sys.exit(f"the --before tree failed: {done.stderr.strip().splitlines()[-1]}")
+            sys.exit(f"training in {self.tree} failed: "
+                     f"{(done.stderr.strip().splitlines() or ['no message'])[-1]}")
         seconds, losses = json.loads(done.stdout.strip().splitlines()[-1])
         return seconds, losses
 
-    def remove(self):
-        subprocess.run(["git", "-C", ROOT, "worktree", "remove", "--force", self.path],
-                       capture_output=True)
-        shutil.rmtree(self.path, ignore_errors=True)
+
+def checkout(ref):
+    """A temporary git worktree of this repository at ``ref`` (its path)."""
+    path = tempfile.mkdtemp(prefix="vae_tf_before_")
+    done = subprocess.run(["git", "-C", ROOT, "worktree", "add", "--detach", path, ref],
+                          capture_output=True, text=True)
+    if done.returncode:
+        shutil.rmtree(path, ignore_errors=True)
+        sys.exit(f"--before_ref {ref}: cannot check it out ({done.stderr.strip()})")
+    return path
+
+
+def remove_checkout(path):
+    subprocess.run(["git", "-C", ROOT, "worktree", "remove", "--force", path],
+                   capture_output=True)
+    shutil.rmtree(path, ignore_errors=True)
 
 
 # ---------------------------------------------------------------------------- the table
 
-def measure(model, args, root, before=None):
+def measure(model, args, root, trainers):
     """Median s/step of ours and the twin (long minus short run), and the losses of the last
     long runs."""
     short, extra = args.short_steps, args.extra_steps or EXTRA_STEPS[model]
-    sides = ("ours", "twin") + (("before",) if before else ())
+    sides = ("ours", "twin") + (("before",) if "before" in trainers else ())
     times = {side: [] for side in sides}
     losses = {}
     threads = None
@@ -346,11 +357,11 @@ def measure(model, args, root, before=None):
                                  **MODEL_FLAGS[model])
             if threads is None:
                 threads = twin_threads(config, args.twin_threads)
-            runs["ours", steps], losses["ours"] = ours_train(config)
+            runs["ours", steps], losses["ours"] = trainers["ours"].train(config)
             os.makedirs(config.run_dir, exist_ok=True)
             runs["twin", steps], losses["twin"] = twin_train(config, steps, config.run_dir)
-            if before:
-                runs["before", steps], losses["before"] = before.train(config)
+            if "before" in trainers:
+                runs["before", steps], losses["before"] = trainers["before"].train(config)
         for side in times:
             times[side].append((runs[side, short + extra] - runs[side, short]) / extra)
     return ({side: statistics.median(values) for side, values in times.items()}, losses,
@@ -395,16 +406,17 @@ def main():
               + (f" before ({args.before_ref}) ms/step | before/twin |" if args.before
                  else ""))
     rows = []
-    before = BeforeTree(args.before_ref) if args.before else None
+    before = checkout(args.before_ref) if args.before else None
+    trainers = {"ours": Trainer(ROOT), **({"before": Trainer(before)} if before else {})}
     try:
         with tempfile.TemporaryDirectory(prefix="vs_pytorch_") as root:
-            # Untimed: the process's one-time costs (imports, first tracing) on both sides.
+            # Untimed: this process's one-time costs (imports, first steps) of the twin.
             warm = TrainConfig(model=args.models[0], batch_size=args.batch_size, max_step=2,
                                log_every=1, train_dir=f"{root}/warm", **MODEL_FLAGS[args.models[0]])
-            ours_train(warm)
+            os.makedirs(warm.run_dir)
             twin_train(warm, 2, warm.run_dir)
             for model in args.models:
-                seconds, losses, config, threads = measure(model, args, root, before)
+                seconds, losses, config, threads = measure(model, args, root, trainers)
                 ours, twin = (args.batch_size / seconds[side] for side in ("ours", "twin"))
                 peak = 100 * ours * training_flops(config) / (args.peak_gflops * 1e9)
                 rows.append(f"| `{model}` | {1e3 * seconds['ours']:.1f} | "
@@ -418,7 +430,7 @@ def main():
                 print(rows[-1], flush=True)
     finally:
         if before:
-            before.remove()
+            remove_checkout(before)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"\nload {load:.1f} at the end\n")
     print("\n".join([header, "|" + "---|" * header.count(" | ") + "---|"] + rows))
