@@ -12,9 +12,8 @@ class FusedAdam(keras.optimizers.Adam):
     The kernel computes what Keras' ``Adam.update_step`` computes, in the same order:
     ``m += (g - m)(1 - β1)``, ``v += (g² - v)(1 - β2)``,
     ``w -= m·α / (√v + ε)`` with ``α = lr·√(1 - β2^t) / (1 - β1^t)``, in one op where Keras
-    builds about fifteen (casts, powers, the arithmetic, three variable writes). On the small
-    balls models a train step is bound by per-op overhead, so fewer ops are a faster step
-    (``benchmarks/vs_pytorch.py``). The state (``m``, ``v``, the iteration count) is Keras'
+    builds about fifteen (casts, powers, the arithmetic, three variable writes): fewer small ops
+    in the train step (the README's Speed section has what that is worth). The state (``m``, ``v``, the iteration count) is Keras'
     own, so checkpoints of either class restore into the other. Under a strategy with several
     replicas each replica's copy is updated by its own kernel call. AMSGrad takes Keras' update.
     """

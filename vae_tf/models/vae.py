@@ -11,8 +11,8 @@ from vae_tf.objectives.terms import gaussian_kl, reconstruction_loss
 class MeanVector(keras.metrics.Metric):
     """Running mean of a vector (``[size]``) over the steps since the last reset: what
     ``size`` ``keras.metrics.Mean`` trackers of its entries report, with two state variables
-    and three ops per step instead of ``size`` times as many (a train step of the small balls
-    models is bound by its op count)."""
+    and three ops per step instead of ``size`` times as many (fewer small ops in the train
+    step; see the README's Speed section for what that is worth)."""
 
     def __init__(self, size, name="mean_vector"):
         super().__init__(name=name)
