@@ -13,7 +13,9 @@ class FusedAdam(keras.optimizers.Adam):
     ``m += (g - m)(1 - β1)``, ``v += (g² - v)(1 - β2)``,
     ``w -= m·α / (√v + ε)`` with ``α = lr·√(1 - β2^t) / (1 - β1^t)``, in one op where Keras
     builds about fifteen (casts, powers, the arithmetic, three variable writes): fewer small ops
-    in the train step (the README's Speed section has what that is worth). The state (``m``, ``v``, the iteration count) is Keras'
+    in the train step (the README's Speed section has what that is worth). The kernel takes
+    ``1 - β`` in float32, as TF1's Adam did (Keras: in float64, then rounded), so ``v`` differs
+    from Keras' by about 1e-5 relative. The state (``m``, ``v``, the iteration count) is Keras'
     own, so checkpoints of either class restore into the other. Under a strategy with several
     replicas each replica's copy is updated by its own kernel call. AMSGrad takes Keras' update.
     """
