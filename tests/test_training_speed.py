@@ -32,6 +32,25 @@ def test_steps_per_execution_ends_a_call_at_every_step_a_callback_acts(start, se
     assert steps_per_execution(TrainConfig(**settings), start, replicas=2) == 1
 
 
+def fixed_seed_run(model, steps_per_call):
+    """Six steps of batch 8 (two epochs of 3) of a small ``model`` from seed 3 on fixed random
+    images, as train() seeds them: ``(epoch losses, weights, optimizer)``."""
+    import keras
+    import tensorflow as tf
+
+    from vae_tf.training import build
+
+    config = TrainConfig(model=model, batch_size=8, hidden_size=4 if model != "all_conv" else 1,
+                         dataset="dsprites_rendered" if model in SIXTY_FOUR else "balls", seed=3)
+    images = np.random.default_rng(0).random((6, 8) + config.image_shape).astype(np.float32)
+    keras.utils.set_random_seed(config.seed)
+    vae = build.build_vae(config)
+    vae.steps_per_execution = steps_per_call
+    history = vae.fit(tf.data.Dataset.from_tensor_slices(images), steps_per_epoch=3, epochs=2,
+                      verbose=0, shuffle=False)
+    return history.history["loss"], vae.get_weights(), vae.optimizer
+
+
 # The XLA-compiled dense models compile twice (8 s each on 2 busy cores): slow suite.
 @pytest.mark.parametrize("model", [pytest.param(m, marks=pytest.mark.slow)
                                    if m in ("fully_connected", "fc_1200") else m
@@ -39,25 +58,9 @@ def test_steps_per_execution_ends_a_call_at_every_step_a_callback_acts(start, se
 def test_several_steps_per_call_train_the_same_numbers(model):
     """A fixed-seed run of every model gives the same losses and weights with 3 steps per
     compiled call as with one (the code before the speed work), within float noise."""
-    import keras
-    import tensorflow as tf
-
-    from vae_tf.training.build import build_vae
-
-    config = TrainConfig(model=model, batch_size=8, hidden_size=4 if model != "all_conv" else 1,
-                         dataset="dsprites_rendered" if model in SIXTY_FOUR else "balls", seed=3)
-    images = np.random.default_rng(0).random((6, 8) + config.image_shape).astype(np.float32)
-    runs = []
-    for steps in (1, 3):
-        keras.utils.set_random_seed(config.seed)  # as train() does
-        vae = build_vae(config)
-        vae.steps_per_execution = steps
-        data = tf.data.Dataset.from_tensor_slices(images)
-        history = vae.fit(data, steps_per_epoch=3, epochs=2, verbose=0, shuffle=False)
-        runs.append((history.history["loss"], vae.get_weights(),
-                     int(vae.optimizer.iterations.numpy())))
-    (losses, weights, step), (losses3, weights3, step3) = runs
-    assert step == step3 == 6
+    (losses, weights, optimizer), (losses3, weights3, optimizer3) = (
+        fixed_seed_run(model, steps) for steps in (1, 3))
+    assert int(optimizer.iterations.numpy()) == int(optimizer3.iterations.numpy()) == 6
     np.testing.assert_allclose(losses3, losses, rtol=1e-5)
     for w3, w in zip(weights3, weights):
         np.testing.assert_allclose(w3, w, rtol=1e-4, atol=1e-6)
@@ -101,27 +104,19 @@ def test_every_model_trains_the_same_numbers_with_fused_adam(model, monkeypatch)
     turns a near-zero gradient into a step of about the learning rate whose sign float noise
     decides, and the two differ in the last bits of 1 - beta_2, see above.)"""
     import keras
-    import tensorflow as tf
 
     from vae_tf.training import build
 
-    config = TrainConfig(model=model, batch_size=8, hidden_size=4 if model != "all_conv" else 1,
-                         dataset="dsprites_rendered" if model in SIXTY_FOUR else "balls", seed=3)
-    images = np.random.default_rng(0).random((6, 8) + config.image_shape).astype(np.float32)
     runs = []
     for optimizer in (keras.optimizers.Adam, build.FusedAdam):
         monkeypatch.setattr(build, "FusedAdam", optimizer)
-        keras.utils.set_random_seed(config.seed)
-        vae = build.build_vae(config)
-        assert type(vae.optimizer) is optimizer
-        vae.steps_per_execution = 3
-        data = tf.data.Dataset.from_tensor_slices(images)
-        history = vae.fit(data, steps_per_epoch=3, epochs=2, verbose=0, shuffle=False)
-        runs.append((history.history["loss"], vae.get_weights()[0]))
-    (losses, weights), (fused_losses, fused_weights) = runs
+        losses, weights, used = fixed_seed_run(model, 3)
+        assert type(used) is optimizer
+        runs.append((losses, weights[0], used.learning_rate.numpy()))
+    (losses, weights, lr), (fused_losses, fused_weights, _) = runs
     assert not np.allclose(losses[1], losses[0], rtol=1e-7, atol=0)  # it trained
     np.testing.assert_allclose(fused_losses, losses, rtol=1e-5)
-    np.testing.assert_allclose(fused_weights, weights, rtol=0, atol=10 * config.lr)
+    np.testing.assert_allclose(fused_weights, weights, rtol=0, atol=10 * lr)
 
 
 @pytest.mark.parametrize("before", [False, pytest.param(True, marks=pytest.mark.slow)])
