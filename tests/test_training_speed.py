@@ -1,5 +1,6 @@
 """The training speed work: several train steps per compiled call and the fused Adam update
-change no number, and the side-by-side benchmark against the PyTorch twin runs (benchmarks/vs_pytorch.py)."""
+change no number, and the side-by-side benchmark against the PyTorch twin runs
+(benchmarks/vs_pytorch.py)."""
 
 import os
 import subprocess
