@@ -1,10 +1,12 @@
 """python -m vae_tf.grid.summary: a finished run's committable summary."""
 
 import json
+import os
 
 from PIL import Image
 
 from vae_tf.config import TrainConfig
+from vae_tf.figures import plotting, traversal_figure
 from vae_tf.grid.summary import active_latents, main, mean_frame_cost, step_from_which
 from vae_tf.training.evaluation import evaluate_run
 from vae_tf.training.train import train
@@ -62,3 +64,25 @@ def test_summary_of_a_finished_run(tmp_path):
     assert summary["heat_map"] == "heat_map_model_all_conv_num_balls_1_beta_0.1.png"
     with Image.open(tmp_path / "out" / summary["heat_map"]) as image:
         assert image.format == "PNG"
+
+
+def test_summary_of_a_dsprites_run_draws_its_latent_traversal(tmp_path):
+    quiet = {"print_fn": lambda line: None}
+    config = TrainConfig(train_dir=f"{tmp_path}/run", dataset="dsprites_rendered",
+                         model="burgess_conv", objective="tcvae", beta=6.0, hidden_size=4,
+                         batch_size=16, max_step=10, log_every=5, save_every=10,
+                         metrics="mig", metric_points=100)
+    train(config, **quiet)
+    evaluate_run(config, **quiet)
+    lines = []
+    assert main(["--out", str(tmp_path / "out"), config.run_dir], print_fn=lines.append) == 0
+    name = os.path.basename(config.run_dir)
+    with open(tmp_path / "out" / f"{name}.json") as f:
+        summary = json.load(f)
+    assert "sigma_sorted" not in summary and "heat_map" not in summary
+    assert summary["traversal"] == f"traversal_{name[len('run_'):]}.png"  # the run's name
+    assert lines == [f"wrote {tmp_path / 'out' / name}.json and {summary['traversal']}"]
+    with Image.open(tmp_path / "out" / summary["traversal"]) as image:
+        # one row per latent (4), one column per value
+        assert image.format == "PNG" and image.size == plotting.pixels(
+            traversal_figure.figure_size(4, len(traversal_figure.VALUES)))

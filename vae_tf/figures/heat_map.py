@@ -10,15 +10,13 @@ mean (``start="mean"``). Rows are labelled with σ (2 decimals), as the original
 import numpy as np
 
 from vae_tf.data import balls
-from vae_tf.figures import HEAT_MAP_STARTS, plotting, runs, traversals
-from vae_tf.training.callbacks import image_grid
+from vae_tf.figures import HEAT_MAP_STARTS, runs, traversal_figure, traversals
 
 FRAMES = 128
 ROWS = 10
 VALUES = (-3.0, -1.5, 0.0, 1.5, 3.0)
 TRAJECTORY_SEED = 0
 NOISE_SEED = 1
-GAP = 3
 
 
 def file_name(run):
@@ -44,32 +42,15 @@ def heat_map_data(vae, config, start="sample"):
 
 def figure_size(rows, columns=len(VALUES)):
     """Inches of the heat map of ``rows`` latents and ``columns`` values."""
-    return 0.75 * columns + 2.6, 0.75 * rows + 1.4
+    return traversal_figure.figure_size(rows, columns)
 
 
 def plot(latents, sigma, images, title):
     """The heat-map figure: the sweep as one picture, a row per latent (tick label ``z<j>`` and
     ``σ = <σ>``), a column per value (tick label the value)."""
-    rows, columns, height, width = images.shape[:4]
-    cells = images.reshape((rows * columns,) + images.shape[2:]).astype(np.float32)
-    # NaN gaps stay transparent: the cells stand apart on the white figure.
-    picture = image_grid(cells, columns, GAP, fill=np.nan)[0]
-    figure = plotting.new_figure(*figure_size(rows, columns))
-    axes = figure.subplots()
-    drawn = plotting.show_image(axes, picture, cmap="inferno")
-    axes.set_xticks([c * (width + GAP) + (width - 1) / 2 for c in range(columns)],
-                    [f"{value:g}" for value in VALUES[:columns]])
-    axes.set_yticks([r * (height + GAP) + (height - 1) / 2 for r in range(rows)],
-                    [f"z{latent}\nσ = {s:.2f}" for latent, s in zip(latents, sigma)],
-                    fontsize=9)
-    axes.tick_params(length=0)
-    for spine in axes.spines.values():
-        spine.set_visible(False)
-    axes.set_xlabel("value given to the latent")
-    axes.set_ylabel("latents by mean posterior σ (ascending)")
-    figure.colorbar(drawn, ax=axes, shrink=0.5, label="pixel intensity")
-    axes.set_title(title, fontsize=10)
-    return figure
+    return traversal_figure.plot(images, VALUES, [f"z{latent}\nσ = {s:.2f}"
+                                                  for latent, s in zip(latents, sigma)],
+                                 "latents by mean posterior σ (ascending)", title, cmap="inferno")
 
 
 def title(config, start):
@@ -78,4 +59,3 @@ def title(config, start):
             f"{config.objective_label}\n"
             f"sweeps of frame 0's {'sampled z' if start == 'sample' else 'posterior mean'} "
             f"({FRAMES}-frame trajectory)")
-

@@ -10,8 +10,10 @@ trajectory (as the σ plots), the training and held-out reconstruction and KL ag
 KL stays above 1 nat, and (balls, cross-entropy) the step from which the training reconstruction
 stays below 90 % of the mean frame's cost. It also records the active latents (held-out KL above
 ``ACTIVE_KL`` nats per image, see :func:`active_latents`) and the machine the summary was made on
-(the one holding the checkpoints), and (balls) draws the run's heat map,
-``<out>/heat_map_<run>.png``, the only image written. Runs not finished are listed and skipped.
+(the one holding the checkpoints), and draws the run's heat map (balls,
+``<out>/heat_map_<run>.png``) or latent traversal (other data, ``<out>/traversal_<run>.png``,
+:mod:`vae_tf.figures.traversal_figure`), the only image written. Runs not finished are
+listed and skipped.
 No checkpoint or event file is copied; the run directories are only read.
 
 A field added since a summary was written is missing from it: readers treat it as unknown, and
@@ -91,10 +93,27 @@ def machine():
             "platform": platform.platform(), "python": platform.python_version()}
 
 
+def traversal(run, step):
+    """The latent-traversal figure of ``run``'s checkpoint at ``step``, swept from its first
+    held-out image."""
+    from vae_tf.data.sources import held_out_data
+    from vae_tf.figures import runs, traversal_figure
+
+    config = run.config
+    images, _ = held_out_data(config, print_fn=lambda line: None)
+    title = (f"model {config.model}, {config.dataset}, objective {config.objective} "
+             f"({config.objective_label})\ncheckpoint at "
+             f"step {step:,} (batches of {config.batch_size} images); sweeps of held-out image "
+             "0's posterior mean")
+    return traversal_figure.plot_run(*traversal_figure.traversal_data(runs.restore(run), images),
+                                     title)
+
+
 def summarise(run_dir, figure_dir=None):
     """The summary dict of a finished run, or None when its latest checkpoint is not scored.
-    ``figure_dir``: where a balls run's heat map goes (none is drawn when None)."""
-    from vae_tf.figures import curves, heat_map, plotting, runs, stddev
+    ``figure_dir``: where a balls run's heat map or another run's latent traversal goes (none is
+    drawn when None)."""
+    from vae_tf.figures import curves, heat_map, plotting, runs, stddev, traversal_figure
     from vae_tf.tf_startup import import_tensorflow
 
     import_tensorflow()  # before TensorBoard's reader: without its start-up notices
@@ -116,6 +135,9 @@ def summarise(run_dir, figure_dir=None):
     if "train/kl" in scalars:
         summary["kl_above_1_nat_from_step"] = step_from_which(
             *scalars["train/kl"], lambda kl: kl > PLATEAU_KL)
+    if config.dataset != "balls" and figure_dir is not None:
+        summary["traversal"] = traversal_figure.file_name(run)
+        plotting.save_png(traversal(run, step), os.path.join(figure_dir, summary["traversal"]))
     if config.dataset == "balls":
         vae = runs.restore(run)
         summary["sigma_sorted"] = stddev.sorted_sigma(vae, config).tolist()
@@ -148,8 +170,8 @@ def main(argv=None, print_fn=print):
         with open(path, "w") as f:
             json.dump(summary, f, indent=1, sort_keys=True)
             f.write("\n")
-        heat = f" and {summary['heat_map']}" if "heat_map" in summary else ""
-        print_fn(f"wrote {path}{heat}")
+        figure = summary.get("heat_map") or summary.get("traversal")
+        print_fn(f"wrote {path}" + (f" and {figure}" if figure else ""))
     return 0
 
 
