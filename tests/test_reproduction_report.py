@@ -1,4 +1,5 @@
-"""python -m vae_tf.grid.report: table 1a of docs/reproduction.md from the run summaries."""
+"""python -m vae_tf.grid.report: table 1a of docs/reproduction.md from the run summaries (tables
+1b and 1c: test_full_budget_report.py, test_dsprites_report.py)."""
 
 import json
 import os
@@ -9,7 +10,7 @@ import pytest
 from PIL import Image
 
 from vae_tf.figures import plotting, reconstruction_loss, stddev
-from vae_tf.grid import report
+from vae_tf.grid import dsprites_report, full_budget_report, report
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MAX_FIGURE_BYTES = 8 * 2**20
@@ -120,12 +121,16 @@ def test_page_table_keeps_the_text_around_it_and_draws_the_graphs(tmp_path):
     plotting.save_png(plotting.new_figure(1, 1), folder / conv["heat_map"])
     page.write_text(f"# Report\n\nBefore.\n\n{report.BEGIN}\nold\n{report.END}\n\nAfter.\n")
     lines = []
-    args = ["--summaries", str(folder), "--page", str(page), "--figure_dir", str(figures)]
+    args = ["--summaries", str(folder), "--page", str(page), "--figure_dir", str(figures),
+            "--full_budget_summaries", str(tmp_path / "none"),
+            "--dsprites_summaries", str(tmp_path / "none")]
     assert report.main(args, print_fn=lines.append) == 0
-    assert lines[-1] == f"wrote {page}: 2 of 18 runs, 16 pending"
+    assert lines[-1] == f"wrote {page}: table 1a 2 of 18 runs, table 1b pending, table 1c 0 of 5"
     text = page.read_text()
     assert text.startswith("# Report\n\nBefore.\n\n" + report.BEGIN)
-    assert text.endswith(report.END + "\n\nAfter.\n") and "\nold\n" not in text
+    # tables 1b and 1c had no markers: they go at the end
+    assert report.END + "\n\nAfter.\n\n" + full_budget_report.BEGIN in text
+    assert "\nold\n" not in text
     assert len(re.findall(r"^\| \w+ \| \d \| [\d.]+ \| pending \|", text, re.M)) == 16
     assert "- conv, 1 ball, β 0.1, reconstruction: 30.00 nats against 21.47 (+39.7 %)" in text
     assert "- fully_connected, 1 ball, β 1.0, sorted σ: rank 2" in text
@@ -142,9 +147,11 @@ def test_page_table_keeps_the_text_around_it_and_draws_the_graphs(tmp_path):
             assert image.size == plotting.pixels(size)
     assert report.main(args, print_fn=lines.append) == 0 and page.read_text() == text
 
-    page.write_text("# Report\n\nNo markers.\n")  # the table goes at the end
+    page.write_text("# Report\n\nNo markers.\n")  # the tables go at the end
     assert report.main(args, print_fn=lines.append) == 0
-    assert page.read_text() == "# Report\n\nNo markers.\n\n" + report.page_block(text) + "\n"
+    tables = [report.page_block(text, module.BEGIN, module.END)
+              for module in (report, full_budget_report, dsprites_report)]
+    assert page.read_text() == "# Report\n\nNo markers.\n\n" + "\n\n".join(tables) + "\n"
 
 
 def test_duplicate_summaries_are_refused_and_others_left_out(tmp_path):

@@ -1,6 +1,9 @@
 """Table 1a of the reproduction report: the 18 balls runs beside the original, from run summaries.
 
-    python -m vae_tf.grid.report    # docs/reproduction/balls/*.json -> docs/reproduction.md
+    python -m vae_tf.grid.report    # docs/reproduction/*/*.json -> docs/reproduction.md
+
+The command also writes tables 1b (:mod:`vae_tf.grid.full_budget_report`) and 1c
+(:mod:`vae_tf.grid.dsprites_report`) between their own markers.
 
 Reads the run summaries (:mod:`vae_tf.grid.summary`) in ``--summaries`` and rewrites the part
 of ``--page`` between :data:`BEGIN` and :data:`END` (the text around it stays; a page without
@@ -139,15 +142,15 @@ def duration(seconds):
     return f"{minutes} min {seconds} s" if minutes else f"{seconds} s"
 
 
-def _number(value, digits):
+def number_text(value, digits):
     return "—" if value is None else f"{value:.{digits}f}"
 
 
-def _step(value):
+def step_text(value):
     return "—" if value is None else f"{value:,}"
 
 
-def _percent(percent, suffix=""):
+def percent_text(percent, suffix=""):
     return f"{'⚠ ' if flagged(percent) else ''}{percent:+.1f}{suffix}"
 
 
@@ -179,14 +182,14 @@ def row(key, summary, heat_map_dir=""):
     reconstruction = held_out.get("reconstruction")
     if reconstruction is not None and original is not None:
         percent = percent_outside(reconstruction, original)
-        cells["Δ %"] = _percent(percent)
+        cells["Δ %"] = percent_text(percent)
         if flagged(percent):
             differences.append(("reconstruction", f"{reconstruction:.2f} nats against "
                                 f"{original:g} ({percent:+.1f} %)"))
     sigma = summary.get("sigma_sorted")
     if sigma is not None and reference is not None:
         percent, rank = sigma_difference(sigma, reference)
-        cells["σ Δ %"] = _percent(percent, f" (rank {rank})" if percent else "")
+        cells["σ Δ %"] = percent_text(percent, f" (rank {rank})" if percent else "")
         if flagged(percent):
             differences.append(("sorted σ", f"rank {rank}: {sigma[rank - 1]:.3f} against "
                                 f"{reference_sigma_text([reference[rank - 1]])} "
@@ -195,20 +198,21 @@ def row(key, summary, heat_map_dir=""):
     seconds = summary.get("seconds") or {}
     heat_map = summary.get("heat_map")
     cells.update({
-        "step": _step(summary.get("step")), "reconstruction (nats)": _number(reconstruction, 2),
-        "KL (nats)": _number(held_out.get("kl"), 2),
+        "step": step_text(summary.get("step")),
+        "reconstruction (nats)": number_text(reconstruction, 2),
+        "KL (nats)": number_text(held_out.get("kl"), 2),
         "sorted σ": "—" if sigma is None else sigma_text(sigma),
         "active latents": "—" if active is None else str(len(active)),
-        "MIG": _number(scores.get("mig", {}).get("discrete_mig"), 3),
-        "FactorVAE score": _number(scores.get("factor_vae", {}).get("eval_accuracy"), 3),
-        COLUMNS[14]: _step(summary.get("kl_above_1_nat_from_step")),
-        COLUMNS[15]: _step(summary.get("below_plateau_from_step")),
+        "MIG": number_text(scores.get("mig", {}).get("discrete_mig"), 3),
+        "FactorVAE score": number_text(scores.get("factor_vae", {}).get("eval_accuracy"), 3),
+        COLUMNS[14]: step_text(summary.get("kl_above_1_nat_from_step")),
+        COLUMNS[15]: step_text(summary.get("below_plateau_from_step")),
         "wall time": duration(sum(seconds.values())) if seconds else "—",
         "heat map": "—" if heat_map is None else f"[png]({heat_map_dir}/{heat_map})"})
     return list(cells.values()), differences
 
 
-def _distinct(summaries, describe):
+def distinct(summaries, describe):
     """``a (2 runs); b (1 run)``: each distinct description of the summaries, by first use."""
     counts = {}
     for summary in summaries:
@@ -218,7 +222,10 @@ def _distinct(summaries, describe):
 
 
 def budget_text(summary):
-    return (f"{summary['step']:,} steps of {summary['config']['batch_size']} frames")
+    """``20,000 steps of 128 frames`` (balls) or ``of 64 images`` (other data)."""
+    config = summary["config"]
+    unit = "frames" if config.get("dataset", "balls") == "balls" else "images"
+    return f"{summary['step']:,} steps of {config['batch_size']} {unit}"
 
 
 def machine_text(summary):
@@ -344,9 +351,9 @@ def block(summaries, heat_map_dir, figure_link_dir):
         f"- Wall time of the table: {duration(train + evaluation)} (training "
         f"{duration(train)}, evaluation {duration(evaluation)}), the sum of the runs' seconds.",
         f"- Machine (where each run was summarised, which held its checkpoints): "
-        f"{_distinct(done, machine_text) or '—'}.",
-        f"- Software: {_distinct(done, software_text) or '—'}.",
-        f"- Evaluation: {_distinct(done, evaluation_text) or '—'}.", "",
+        f"{distinct(done, machine_text) or '—'}.",
+        f"- Software: {distinct(done, software_text) or '—'}.",
+        f"- Evaluation: {distinct(done, evaluation_text) or '—'}.", "",
         "| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
     lines += ["| " + " | ".join(cells) + " |" for cells, _ in rows]
     lines += [
@@ -393,47 +400,72 @@ def block(summaries, heat_map_dir, figure_link_dir):
     return "\n".join(lines + ["", END])
 
 
-def replace_block(page, text):
-    """``page`` with the part from :data:`BEGIN` to :data:`END` replaced by ``text`` (appended
-    when the page has no markers)."""
-    start, end = page.find(BEGIN), page.find(END)
-    if start < 0 or end < start:
+def replace_block(page, text, begin=BEGIN, end=END):
+    """``page`` with the part from ``begin`` to ``end`` (table 1a's markers by default)
+    replaced by ``text`` (appended when the page has no markers)."""
+    start, stop = page.find(begin), page.find(end)
+    if start < 0 or stop < start:
         return page.rstrip("\n") + "\n\n" + text + "\n"
-    return page[:start] + text + page[end + len(END):]
+    return page[:start] + text + page[stop + len(end):]
 
 
-def page_block(page):
-    """The part of ``page`` from :data:`BEGIN` to :data:`END`, or None."""
-    start, end = page.find(BEGIN), page.find(END)
-    return None if start < 0 or end < start else page[start:end + len(END)]
+def page_block(page, begin=BEGIN, end=END):
+    """The part of ``page`` from ``begin`` to ``end`` (table 1a's markers by default), or
+    None."""
+    start, stop = page.find(begin), page.find(end)
+    return None if start < 0 or stop < start else page[start:stop + len(end)]
+
+
+def relative(page_path, folder):
+    """``folder`` relative to the page's folder, with ``/``."""
+    here = os.path.dirname(os.path.abspath(page_path))
+    return os.path.relpath(os.path.abspath(folder), here).replace(os.sep, "/")
 
 
 def links(page_path, summaries_dir, figure_dir):
     """``(heat_map_dir, figure_link_dir)``: the folders relative to the page's."""
-    here = os.path.dirname(os.path.abspath(page_path))
-    return (os.path.relpath(os.path.abspath(summaries_dir), here).replace(os.sep, "/"),
-            os.path.relpath(os.path.abspath(figure_dir), here).replace(os.sep, "/"))
+    return relative(page_path, summaries_dir), relative(page_path, figure_dir)
 
 
 def main(argv=None, print_fn=print):
+    # Tables 1b and 1c live in their own modules, which use this one's helpers.
+    from vae_tf.grid import dsprites_report, full_budget_report
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--summaries", default=SUMMARIES, help="folder of the run summaries")
+    parser.add_argument("--summaries", default=SUMMARIES, help="folder of the balls summaries")
+    parser.add_argument("--full_budget_summaries", default=full_budget_report.SUMMARIES,
+                        help="folder of table 1b's summary")
+    parser.add_argument("--dsprites_summaries", default=dsprites_report.SUMMARIES,
+                        help="folder of table 1c's summaries")
     parser.add_argument("--page", default=PAGE, help="the report page (Markdown)")
     parser.add_argument("--figure_dir", default=FIGURE_DIR, help="where the graphs go")
     args = parser.parse_args(argv)
     summaries = load_summaries(args.summaries, print_fn)
+    full = full_budget_report.load_summary(args.full_budget_summaries, print_fn)
+    dsprites = dsprites_report.load_summaries(args.dsprites_summaries, print_fn)
     page = ""
     if os.path.exists(args.page):
         with open(args.page) as f:
             page = f.read()
     text = replace_block(page or "# Reproduction report\n", block(
         summaries, *links(args.page, args.summaries, args.figure_dir)))
-    for path in write_figures(summaries, args.figure_dir):
+    text = replace_block(text, full_budget_report.block(
+        full, summaries.get(full_budget_report.KEY), relative(args.page, args.figure_dir)),
+        full_budget_report.BEGIN, full_budget_report.END)
+    text = replace_block(text, dsprites_report.block(
+        dsprites, relative(args.page, args.dsprites_summaries)), dsprites_report.BEGIN,
+        dsprites_report.END)
+    figures = write_figures(summaries, args.figure_dir)
+    figures.append(full_budget_report.write_figure(full, summaries.get(full_budget_report.KEY),
+                                                   args.figure_dir))
+    for path in filter(None, figures):
         print_fn(f"wrote {path}")
     with open(args.page, "w") as f:
         f.write(text)
     done = sum(key in summaries for key in ROWS)
-    print_fn(f"wrote {args.page}: {done} of {len(ROWS)} runs, {len(ROWS) - done} pending")
+    print_fn(f"wrote {args.page}: table 1a {done} of {len(ROWS)} runs, table 1b "
+             f"{'done' if full else 'pending'}, table 1c {len(dsprites)} of "
+             f"{len(dsprites_report.ROWS)}")
     return 0
 
 

@@ -1,0 +1,141 @@
+"""Table 1c of docs/reproduction.md (the dSprites objectives) from the run summaries."""
+
+import json
+import os
+import re
+import subprocess
+
+import pytest
+
+from vae_tf.grid import dsprites_report, report
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def summary(objective, reconstruction, kl, step=30000, **settings):
+    """A table 1c summary as python -m vae_tf.grid.summary writes it, with what the table
+    reads; ``reconstruction`` and ``kl`` are the last logged training means."""
+    config = {"dataset": "dsprites_rendered", "model": "burgess_conv", "objective": objective,
+              "batch_size": 64, "max_step": step, **settings}
+    record = {"held_out": {"reconstruction": reconstruction + 1.0, "kl": kl - 1.0,
+                           "kl_00": kl - 1.0, "kl_01": 0.001},
+              "scores": {"mig": {"discrete_mig": 0.1234},
+                         "beta_vae": {"eval_accuracy": 0.875}},
+              "representation": "mean", "seed": 0, "versions": {"tensorflow": "2.21.0"}}
+    curves = {"train/reconstruction": {"step": [500, step], "value": [300.0, reconstruction]},
+              "train/kl": {"step": [500, step], "value": [2.0, kl]}}
+    return {"run": f"dsprites_{objective}", "step": step, "config": config, "eval": record,
+            "curves": curves, "seconds": {"train_seconds": 1800.0, "eval_seconds": 600.0},
+            "kl_above_1_nat_from_step": 500,
+            "traversal": f"traversal_{objective}.png"}
+
+
+def cells_of(objective, s):
+    cells, differences = dsprites_report.row(objective, s, "dsprites")
+    assert len(cells) == len(dsprites_report.COLUMNS)
+    return dict(zip(dsprites_report.COLUMNS, cells)), differences
+
+
+def test_a_row_compares_the_training_losses_with_disentangling_vae():
+    # disentangling-vae's β-VAE_H (β 4): 35.61 / 15.35 nats
+    cells, differences = cells_of("beta", summary("beta", 37.0, 15.0, beta=4.0))
+    assert cells["settings"] == "β 4" and cells["data"] == "dsprites_rendered"
+    assert cells["step"] == "30,000" and cells["training reconstruction (nats)"] == "37.00"
+    assert cells["disentangling-vae reconstruction"] == "35.61"
+    assert cells["reconstruction Δ %"] == "+3.9"  # (37 - 35.61) / 35.61
+    assert cells["KL Δ %"] == "-2.3" and differences == []  # (15 - 15.35) / 15.35
+    assert cells["held-out reconstruction"] == "38.00" and cells["held-out KL"] == "14.00"
+    assert cells["active latents"] == "1"  # kl_01 is below a hundredth of a nat
+    assert cells["wall time"] == "40 min 0 s"
+    assert cells["traversal"] == "[png](dsprites/traversal_beta.png)"
+
+
+def test_differences_over_ten_percent_are_flagged_and_listed():
+    cells, differences = cells_of("tcvae", summary("tcvae", 50.0, 13.6, beta=6.0))
+    assert cells["reconstruction Δ %"] == "⚠ +18.5"  # against 42.21
+    assert differences == [("training reconstruction",
+                            "50.00 nats against disentangling-vae's 42.21 (+18.5 %)")]
+
+
+def test_objectives_without_a_peer_value_and_pending_rows():
+    cells, differences = cells_of("annealed", summary("annealed", 30.0, 25.0, gamma=1000.0,
+                                                      c_max=25.0, c_steps=25000))
+    assert cells["settings"] == "γ 1000, C_max 25, C reached at step 25000"
+    assert cells["disentangling-vae reconstruction"] == "—" and cells["KL Δ %"] == "—"
+    assert differences == []
+    cells, _ = cells_of("factor", None)
+    assert cells["step"] == "pending" and cells["training KL (nats)"] == ""
+    assert cells["disentangling-vae KL"] == "21.74"
+
+
+def test_metric_cells_cite_a_published_value_or_say_none_was_found(monkeypatch):
+    monkeypatch.setattr(dsprites_report, "PUBLISHED",
+                        {("beta", "beta_vae"): (0.9923, "Higgins et al. 2017")})
+    rows, sources = dsprites_report.metric_rows({"beta": summary("beta", 36.0, 15.0)})
+    beta = rows[dsprites_report.ROWS.index("beta")]
+    assert beta[:4] == ["β-VAE", "0.875 (published 0.9923 [1])", "— (none found)",
+                        "0.123 (none found)"]
+    assert sources == ["Higgins et al. 2017"]
+    assert rows[dsprites_report.ROWS.index("factor")][1] == "pending (none found)"
+
+
+def test_summaries_of_other_runs_are_left_out_and_duplicates_refused(tmp_path):
+    balls = summary("beta", 20.0, 5.0)
+    balls["config"]["dataset"] = "balls"
+    dip = summary("dip_vae_i", 30.0, 10.0)
+    for s in (balls, dip):
+        with open(tmp_path / f"{s['config']['dataset']}_{s['run']}.json", "w") as f:
+            json.dump(s, f)
+    lines = []
+    assert dsprites_report.load_summaries(tmp_path, lines.append) == {}
+    assert len(lines) == 2 and all(line.startswith("left out ") for line in lines)
+    for name in ("a", "b"):
+        with open(tmp_path / f"twice_{name}.json", "w") as f:
+            json.dump(summary("beta", 36.0, 15.0), f)
+    with pytest.raises(ValueError, match="both summarise beta"):
+        dsprites_report.load_summaries(tmp_path)
+
+
+def test_the_report_writes_table_1c_between_its_markers(tmp_path):
+    balls, dsprites, page = tmp_path / "balls", tmp_path / "dsprites", tmp_path / "page.md"
+    os.makedirs(balls)
+    os.makedirs(dsprites)
+    with open(dsprites / "beta.json", "w") as f:
+        json.dump(summary("beta", 36.0, 15.0, beta=4.0), f)
+    page.write_text(f"# Report\n\n{dsprites_report.BEGIN}\nold\n{dsprites_report.END}\n\nEnd.\n")
+    lines = []
+    assert report.main(["--summaries", str(balls), "--dsprites_summaries", str(dsprites),
+                        "--full_budget_summaries", str(balls),
+                        "--page", str(page), "--figure_dir", str(tmp_path / "figures")],
+                       print_fn=lines.append) == 0
+    assert lines[-1] == f"wrote {page}: table 1a 0 of 18 runs, table 1b pending, table 1c 1 of 5"
+    text = page.read_text()
+    block = report.page_block(text, dsprites_report.BEGIN, dsprites_report.END)
+    assert "\nold\n" not in text and dsprites_report.END + "\n\nEnd.\n" in text
+    assert "1 summarised, 4 pending" in block
+    assert "- Budget: 30,000 steps of 64 images per run; data: dsprites_rendered." in block
+    assert "![β-VAE](dsprites/traversal_beta.png)" in block
+    assert text.index("End.") < text.index(report.BEGIN)  # no markers: table 1a goes at the end
+
+
+def test_committed_table_1c_is_what_the_committed_summaries_give():
+    page_path = os.path.join(ROOT, report.PAGE)
+    folder = os.path.join(ROOT, dsprites_report.SUMMARIES)
+    with open(page_path) as f:
+        page = f.read()
+    summaries = dsprites_report.load_summaries(folder, print_fn=lambda line: None)
+    expected = dsprites_report.block(summaries, report.relative(page_path, folder))
+    assert report.page_block(page, dsprites_report.BEGIN, dsprites_report.END) == expected, \
+        "rerun python -m vae_tf.grid.report"
+    for summary_ in summaries.values():
+        assert os.path.isfile(os.path.join(folder, summary_["traversal"]))
+
+
+def test_the_grid_dry_runs_to_the_table_s_rows():
+    result = subprocess.run([os.path.join(ROOT, "run.sh"), "--grid", dsprites_report.GRID,
+                             "--dry-run"], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    objectives = re.findall(r"--objective=(\w+)", result.stdout)
+    assert tuple(objectives) == dsprites_report.ROWS
+    assert set(re.findall(r"--max_step=(\d+)", result.stdout)) == {"30000"}
+    assert set(re.findall(r"--batch_size=(\d+)", result.stdout)) == {"64"}
