@@ -41,8 +41,8 @@ FLAG_GROUPS = {
     "objective": ("objective", "beta", "deterministic", "recon_loss", "kl_warmup_steps",
                   "gamma", "c_max", "c_steps", "alpha", "omega", "disc_lr", "lambda_od",
                   "lambda_d"),
-    "training": ("max_step", "batch_size", "lr", "log_every", "save_every", "keep_checkpoints",
-                 "jit_compile"),
+    "training": ("max_step", "batch_size", "lr", "log_every", "image_every", "save_every",
+                 "keep_checkpoints", "jit_compile"),
     "evaluation": ("eval_every", "metrics", "metric_points", "representation", "dci_backend"),
     "figures": ("checkpoint_dir", "figure_dir", "heat_map_start", "latent_figures"),
     "distribution": ("strategy", "mixed_precision"),
@@ -140,7 +140,10 @@ def define_flags():
     flags.DEFINE_enum("batch_mode", d.batch_mode, BATCH_MODES, "iid: every frame from its own "
                       "trajectory; trajectory: consecutive frames of one (the original).")
     flags.DEFINE_integer("seed", d.seed, "Seed of weights, noise and data.")
-    flags.DEFINE_integer("log_every", d.log_every, "Steps between console/TensorBoard logs.")
+    flags.DEFINE_integer("log_every", d.log_every, "Steps between console lines and TensorBoard "
+                         "scalars.")
+    flags.DEFINE_integer("image_every", d.image_every, "Steps between TensorBoard images (written "
+                         "at the first log at or past each multiple, and at the end).")
     flags.DEFINE_integer("save_every", d.save_every, "Steps between checkpoints (and evals).")
     flags.DEFINE_enum("jit_compile", d.jit_compile, JIT_CHOICES, "XLA for the train step; "
                       "auto = the faster setting measured for the model.")

@@ -62,8 +62,8 @@ DCI_BACKENDS = ("sklearn", "lightgbm")
 # Settings of the evaluation only: a run may be scored again with other values.
 EVALUATION_SETTINGS = ("metrics", "metric_points", "representation", "dci_backend")
 # Settings that may change when a run is resumed: they do not change what the run learns.
-RESUMABLE_CHANGES = ("max_step", "log_every", "save_every", "jit_compile", "data_dir",
-                     "manual_dir", "eval_every", "strategy", "keep_checkpoints",
+RESUMABLE_CHANGES = ("max_step", "log_every", "image_every", "save_every", "jit_compile",
+                     "data_dir", "manual_dir", "eval_every", "strategy", "keep_checkpoints",
                      "exclude_label") + EVALUATION_SETTINGS
 # ``--dataset=image_folder``: how each image becomes a square of ``--image_size`` (the whole
 # image squeezed, or its central square), and the data sets whose images carry labels
@@ -165,6 +165,7 @@ class TrainConfig:
     batch_mode: str = "iid"
     seed: int = 0
     log_every: int = 100
+    image_every: int = 1000
     save_every: int = 1000
     jit_compile: str = "auto"
     eval_every: int = 0
@@ -202,8 +203,8 @@ class TrainConfig:
                 raise ConfigError(name, f"expected one of {', '.join(allowed)}, got {value!r}")
         self._resolve_objective_settings()
         minimum = {"hidden_size": 1, "batch_size": 1, "num_balls": 1, "max_step": 0,
-                   "kl_warmup_steps": 0, "log_every": 1, "save_every": 1, "seed": 0,
-                   "c_steps": 0, "eval_every": 0, "metric_points": 0, "image_size": 4,
+                   "kl_warmup_steps": 0, "log_every": 1, "image_every": 1, "save_every": 1,
+                   "seed": 0, "c_steps": 0, "eval_every": 0, "metric_points": 0, "image_size": 4,
                    "keep_checkpoints": 1}
         for name, low in minimum.items():
             value = getattr(self, name)

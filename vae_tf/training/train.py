@@ -109,7 +109,7 @@ def _fit(config, vae, manager, run_dir, replicas, chief, print_fn):
     new_run = not manager.latest_checkpoint
     # TensorBoard gets what this call prints (a finished run's last numbers are there already).
     monitor = (Monitor(run_dir, config.batch_size, config.max_step, held_out[:PICTURES],
-                       prior_codes(config.seed, vae.latent_dim), print_fn)
+                       prior_codes(config.seed, vae.latent_dim), print_fn, config.image_every)
                if chief and (start < config.max_step or new_run) else None)
 
     if start >= config.max_step:
