@@ -62,7 +62,7 @@ def test_the_figure_and_other_summaries_left_out(tmp_path):
     assert lines == [f"left out {tmp_path / 'short.json'}: not the full-budget run of table 1b"]
     with open(tmp_path / "again.json", "w") as f:
         json.dump(full, f)
-    with pytest.raises(ValueError, match="two summaries"):
+    with pytest.raises(ValueError, match="both summarise fully_connected, 1 ball, β 1.0"):
         full_budget_report.load_summary(tmp_path)
 
 

@@ -8,8 +8,6 @@ losses (:data:`DISENTANGLING_VAE`) and, per metric, a value published for the sa
 dSprites (:data:`PUBLISHED`, with its source) or "none found".
 """
 
-import glob
-import json
 import os
 
 from vae_tf.grid import report
@@ -57,19 +55,13 @@ COLUMNS = ("objective", "settings", "data", "step", "training reconstruction (na
 def load_summaries(folder, print_fn=print):
     """``{objective: summary}`` of the ``burgess_conv`` dSprites summaries in ``folder``; others
     are named and left out. ValueError when two summaries share an objective."""
-    found, paths = {}, {}
-    for path in sorted(glob.glob(os.path.join(folder, "*.json"))):
-        with open(path) as f:
-            summary = json.load(f)
-        config = summary.get("config", {}) if isinstance(summary, dict) else {}
+    def key_of(summary, config):
         objective = config.get("objective", "beta")
-        if not str(config.get("dataset", "")).startswith("dsprites") or objective not in ROWS:
-            print_fn(f"left out {path}: not a summary of a table 1c run")
-            continue
-        if objective in found:
-            raise ValueError(f"{paths[objective]} and {path} both summarise {objective}")
-        found[objective], paths[objective] = summary, path
-    return found
+        if str(config.get("dataset", "")).startswith("dsprites") and objective in ROWS:
+            return objective, None
+        return None, "not a summary of a table 1c run"
+
+    return report.summaries_by_key(folder, key_of, str, print_fn)
 
 
 def settings_text(objective, config):
@@ -161,24 +153,9 @@ def block(summaries, link_dir):
     traversal figures are linked in ``link_dir``, relative to the page."""
     done = [summaries[key] for key in ROWS if key in summaries]
     rows = [row(key, summaries.get(key), link_dir) for key in ROWS]
-    seconds = [s.get("seconds") or {} for s in done]
-    train = sum(t.get("train_seconds", 0.0) for t in seconds)
-    evaluation = sum(t.get("eval_seconds", 0.0) for t in seconds)
     data = ", ".join(dict.fromkeys(s["config"]["dataset"] for s in done)) or "—"
-    lines = [
-        BEGIN, "",
-        f"The {len(ROWS)} runs of `{GRID}`: {len(done)} summarised, "
-        f"{len(ROWS) - len(done)} pending.", "",
-        f"- Budget: {report.budget_of(done) or '—'} per run; data: {data}.",
-        "- Wall time of the table: " + (
-            f"{report.duration(train + evaluation)} (training {report.duration(train)}, "
-            f"evaluation {report.duration(evaluation)}), the sum of the runs' seconds."
-            if done else "—."),
-        f"- Machine: {report.distinct(done, report.machine_text) or '—'}.",
-        f"- Software: {report.distinct(done, report.software_text) or '—'}.",
-        f"- Evaluation: {report.distinct(done, report.evaluation_text) or '—'}.", "",
-        "| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
-    lines += ["| " + " | ".join(cells) + " |" for cells, _ in rows]
+    lines = [BEGIN, ""] + report.setting_lines(done, len(ROWS), GRID, f"; data: {data}")
+    lines += report.table_lines(COLUMNS, [cells for cells, _ in rows])
     lines += [
         "", "Columns:", "",
         "- Training reconstruction and KL: the last logged training means (nats per image), "
@@ -188,20 +165,13 @@ def block(summaries, link_dir):
         "- Held-out reconstruction and KL: nats per image on the run's held-out images "
         "(sampled z).",
         f"- Active latents: held-out KL over {report.ACTIVE_KL} nats per image.", ""]
-    differences = [(key, quantity, text) for key, (_, found) in zip(ROWS, rows)
-                   for quantity, text in found]
-    if differences:
-        lines += [f"Differences over {report.FLAG_PERCENT:g} % from disentangling-vae (their "
-                  "causes: [below](#causes-of-the-differences-in-table-1c)):", ""]
-        lines += [f"- {METHODS[key]}, {quantity}: {text}" for key, quantity, text in differences]
-    else:
-        lines.append(f"No difference over {report.FLAG_PERCENT:g} % from disentangling-vae.")
+    lines += report.difference_lines(ROWS, rows, "disentangling-vae",
+                                     "causes-of-the-differences-in-table-1c", METHODS.get)
     metrics, sources = metric_rows(summaries)
     labels = [label for *_, label in METRICS]
     lines += ["", "Disentanglement scores (disentanglement_lib's definitions and sizes), each "
-              "beside a value published for the same method on dSprites:", "",
-              "| objective | " + " | ".join(labels) + " |", "|---|" + "---|" * len(labels)]
-    lines += ["| " + " | ".join(cells) + " |" for cells in metrics]
+              "beside a value published for the same method on dSprites:", ""]
+    lines += report.table_lines(["objective"] + labels, metrics)
     if sources:
         lines += ["", "Sources:", ""]
         lines += [f"{n}. {source}" for n, source in enumerate(sources, 1)]

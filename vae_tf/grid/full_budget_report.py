@@ -8,8 +8,6 @@ reconstruction and σ profile. Draws :data:`FIGURE`: held-out reconstruction and
 step for both runs.
 """
 
-import glob
-import json
 import os
 
 from vae_tf.grid import report
@@ -29,19 +27,13 @@ COLUMNS = ("step", "reconstruction, 100k run (nats)", "reconstruction, 20k run (
 def load_summary(folder, print_fn=print):
     """The summary in ``folder`` of the full-budget run, or None; other files are named and
     left out."""
-    found = None
-    for path in sorted(glob.glob(os.path.join(folder, "*.json"))):
-        with open(path) as f:
-            summary = json.load(f)
-        config = summary.get("config", {}) if isinstance(summary, dict) else {}
-        if config.get("dataset") != "balls" or report.run_key(summary) != KEY or \
-                config.get("max_step") != BUDGET:
-            print_fn(f"left out {path}: not the full-budget run of table 1b")
-            continue
-        if found is not None:
-            raise ValueError(f"two summaries of the full-budget run in {folder}")
-        found = summary
-    return found
+    def key_of(summary, config):
+        if config.get("dataset") == "balls" and report.run_key(summary) == KEY and \
+                config.get("max_step") == BUDGET:
+            return KEY, None
+        return None, "not the full-budget run of table 1b"
+
+    return report.summaries_by_key(folder, key_of, report.label, print_fn).get(KEY)
 
 
 def held_out_curve(summary, quantity):
@@ -132,9 +124,8 @@ def block(full, short, figure_link_dir):
         + ("" if sigma is None else " (largest difference "
            + report.percent_text(report.sigma_difference(sigma, reference)[0]) + " %)") + ".",
         "", "Held-out reconstruction and KL at each checkpoint (nats per frame; the 20,000-step "
-        "run of table 1a where it was measured at the same step):", "",
-        "| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
-    lines += ["| " + " | ".join(cells) + " |" for cells in rows(full, short)]
+        "run of table 1a where it was measured at the same step):", ""]
+    lines += report.table_lines(COLUMNS, rows(full, short))
     lines += ["", f"![held-out reconstruction and KL against the step]"
               f"({figure_link_dir}/{FIGURE})", "", END]
     return "\n".join(lines)

@@ -70,25 +70,35 @@ def run_key(summary):
     return config["model"], config["num_balls"], float(config["beta"])
 
 
-def load_summaries(folder, print_fn=print):
-    """``{run key: summary}`` of the balls β-VAE summaries in ``folder`` (``*.json``); other
-    files are named and left out. ValueError when two summaries share a key."""
+def summaries_by_key(folder, key_of, name, print_fn=print):
+    """``{key: summary}`` of the ``*.json`` summaries in ``folder``: ``key_of(summary, config)``
+    gives ``(key, None)`` for one the table shows, ``(None, reason)`` for one it leaves out
+    (named with the reason). ValueError when two summaries share a key (``name(key)``)."""
     found, paths = {}, {}
     for path in sorted(glob.glob(os.path.join(folder, "*.json"))):
         with open(path) as f:
             summary = json.load(f)
         config = summary.get("config", {}) if isinstance(summary, dict) else {}
-        if config.get("dataset") != "balls" or config.get("objective", "beta") != "beta":
-            print_fn(f"left out {path}: not a summary of a balls β-VAE run")
-            continue
-        key = run_key(summary)
-        if key not in ROWS:
-            print_fn(f"left out {path}: {label(key)} is not a run of table 1a")
+        key, reason = key_of(summary, config)
+        if reason is not None:
+            print_fn(f"left out {path}: {reason}")
             continue
         if key in found:
-            raise ValueError(f"{paths[key]} and {path} both summarise {label(key)}")
+            raise ValueError(f"{paths[key]} and {path} both summarise {name(key)}")
         found[key], paths[key] = summary, path
     return found
+
+
+def load_summaries(folder, print_fn=print):
+    """``{run key: summary}`` of the balls β-VAE summaries in ``folder`` (``*.json``); other
+    files are named and left out. ValueError when two summaries share a key."""
+    def key_of(summary, config):
+        if config.get("dataset") != "balls" or config.get("objective", "beta") != "beta":
+            return None, "not a summary of a balls β-VAE run"
+        key = run_key(summary)
+        return (key, None) if key in ROWS else (None, f"{label(key)} is not a run of table 1a")
+
+    return summaries_by_key(folder, key_of, label, print_fn)
 
 
 def label(key):
@@ -331,6 +341,43 @@ def write_figures(summaries, figure_dir):
             for figure, (name, _) in zip(figures, figure_files(summaries))]
 
 
+def table_lines(columns, rows):
+    """A Markdown table: the header of ``columns``, then one line per row of cells."""
+    return (["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+            + ["| " + " | ".join(cells) + " |" for cells in rows])
+
+
+def setting_lines(done, runs, grid, budget_note=""):
+    """The lines that open a table: how many of the ``runs`` of ``grid`` are summarised, and the
+    budget (``budget_note`` after it), wall time, machine, software and evaluation of the
+    summaries ``done``."""
+    seconds = [s.get("seconds") or {} for s in done]
+    train = sum(t.get("train_seconds", 0.0) for t in seconds)
+    evaluation = sum(t.get("eval_seconds", 0.0) for t in seconds)
+    wall = (f"{duration(train + evaluation)} (training {duration(train)}, evaluation "
+            f"{duration(evaluation)}), the sum of the runs' seconds." if done else "—.")
+    return [f"The {runs} runs of `{grid}`: {len(done)} summarised, {runs - len(done)} pending.",
+            "", f"- Budget: {budget_of(done) or '—'} per run{budget_note}.",
+            f"- Wall time of the table: {wall}",
+            f"- Machine (where each run was summarised, which held its checkpoints): "
+            f"{distinct(done, machine_text) or '—'}.",
+            f"- Software: {distinct(done, software_text) or '—'}.",
+            f"- Evaluation: {distinct(done, evaluation_text) or '—'}.", ""]
+
+
+def difference_lines(keys, rows, against, anchor, name):
+    """A table's differences over :data:`FLAG_PERCENT` from ``against``, one line each (``rows``:
+    :func:`row`'s results in ``keys`` order, ``name(key)`` labels a run), pointing to their
+    causes at ``#anchor``; or the line saying there is none."""
+    differences = [(key, quantity, text) for key, (_, found) in zip(keys, rows)
+                   for quantity, text in found]
+    if not differences:
+        return [f"No difference over {FLAG_PERCENT:g} % from {against}."]
+    return ([f"Differences over {FLAG_PERCENT:g} % from {against} (their causes: "
+             f"[below](#{anchor})):", ""]
+            + [f"- {name(key)}, {quantity}: {text}" for key, quantity, text in differences])
+
+
 def block(summaries, heat_map_dir, figure_link_dir):
     """The Markdown between the markers: setting, table, flagged differences and figures, from
     ``summaries`` (``{run key: summary}``). Links are relative to the page: heat maps in
@@ -339,23 +386,10 @@ def block(summaries, heat_map_dir, figure_link_dir):
 
     done = [summaries[key] for key in ROWS if key in summaries]
     rows = [row(key, summaries.get(key), heat_map_dir) for key in ROWS]
-    seconds = [s.get("seconds") or {} for s in done]
-    train = sum(t.get("train_seconds", 0.0) for t in seconds)
-    evaluation = sum(t.get("eval_seconds", 0.0) for t in seconds)
-    lines = [
-        BEGIN, "",
-        f"The {len(ROWS)} runs of `{GRID}`: {len(done)} summarised, "
-        f"{len(ROWS) - len(done)} pending.", "",
-        f"- Budget: {budget_of(done) or '—'} per run (the original: 100,000 steps of 128 "
-        f"frames, figures at step {ORIGINAL_STEP:,}).",
-        f"- Wall time of the table: {duration(train + evaluation)} (training "
-        f"{duration(train)}, evaluation {duration(evaluation)}), the sum of the runs' seconds.",
-        f"- Machine (where each run was summarised, which held its checkpoints): "
-        f"{distinct(done, machine_text) or '—'}.",
-        f"- Software: {distinct(done, software_text) or '—'}.",
-        f"- Evaluation: {distinct(done, evaluation_text) or '—'}.", "",
-        "| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
-    lines += ["| " + " | ".join(cells) + " |" for cells, _ in rows]
+    lines = [BEGIN, ""] + setting_lines(
+        done, len(ROWS), GRID, f" (the original: 100,000 steps of 128 frames, figures at step "
+        f"{ORIGINAL_STEP:,})")
+    lines += table_lines(COLUMNS, [cells for cells, _ in rows])
     lines += [
         "", "Columns:", "",
         "- Reconstruction and KL: nats per image on the run's held-out frames (cross-entropy "
@@ -373,14 +407,7 @@ def block(summaries, heat_map_dir, figure_link_dir):
         f"nat, and the one from which the reconstruction stays below "
         f"{PLATEAU_FRACTION * 100:g} % of the mean frame's cost.",
         "- Wall time: training plus evaluation.", ""]
-    differences = [(key, quantity, text) for key, (_, found) in zip(ROWS, rows)
-                   for quantity, text in found]
-    if differences:
-        lines += [f"Differences over {FLAG_PERCENT:g} % from the original (their causes: "
-                  "[below](#causes-of-the-differences)):", ""]
-        lines += [f"- {label(key)}, {quantity}: {text}" for key, quantity, text in differences]
-    else:
-        lines.append(f"No difference over {FLAG_PERCENT:g} % from the original.")
+    lines += difference_lines(ROWS, rows, "the original", "causes-of-the-differences", label)
     figures = figure_files(summaries)
     if figures:
         lines += ["", "Graphs from these runs, with the original's values:", ""]
