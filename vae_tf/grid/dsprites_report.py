@@ -10,6 +10,7 @@ dSprites (:data:`PUBLISHED`, with its source) or "none found".
 
 import os
 
+from vae_tf import study
 from vae_tf.grid import report
 
 SUMMARIES = os.path.join("docs", "reproduction", "dsprites")
@@ -29,12 +30,9 @@ SETTINGS = {"beta": (("beta", "β"),),
 DISENTANGLING_VAE = {"beta": (35.61, 15.35, "betaH_dsprites (β 4)"),
                      "tcvae": (42.21, 13.60, "btcvae_dsprites"),
                      "factor": (36.63, 21.74, "factor_dsprites")}
-# The scores of the table: (eval.json metric, its key, label).
-METRICS = (("beta_vae", "eval_accuracy", "BetaVAE score"),
-           ("factor_vae", "eval_accuracy", "FactorVAE score"),
-           ("mig", "discrete_mig", "MIG"),
-           ("dci", "disentanglement", "DCI disentanglement"),
-           ("sap", "sap", "SAP"))
+# The scores of the table, as the study reads them: (eval.json metric, its key, label).
+METRICS = tuple((metric, key, label) for name, label, metric, key, _ in study.SCORES
+                if name in ("beta_vae", "factor_vae", "mig", "dci", "sap"))
 # Published values for the same method on dSprites: {(objective, metric): (value, source)}.
 # The only one found stated as a number (the others are in figures; see the page's causes).
 PUBLISHED = {
