@@ -112,6 +112,15 @@ def test_durations():
                                                                "1 h 18 min"]
 
 
+def test_the_evaluation_line_names_each_dci_backend_with_its_runs():
+    runs = [summary("conv", 1, beta, 21.0) for beta in (0.1, 0.5, 1.0)]
+    runs[0]["eval"]["dci"] = {"backend": "sklearn"}
+    runs[1]["eval"]["dci"] = {"backend": "lightgbm"}  # runs[2] was scored without DCI
+    line = [text for text in report.setting_lines(runs, 18, "g") if "Evaluation" in text]
+    assert line == ["- Evaluation: representation mean, standard metric sizes, seed 0 (3 runs); "
+                    "DCI's trees from sklearn (1 run); lightgbm (1 run)."]
+
+
 def test_page_table_keeps_the_text_around_it_and_draws_the_graphs(tmp_path):
     folder, figures, page = tmp_path / "reproduction" / "balls", tmp_path / "reproduction", \
         tmp_path / "reproduction.md"

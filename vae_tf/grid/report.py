@@ -261,6 +261,11 @@ def evaluation_text(summary):
             f"seed {record.get('seed', '—')}")
 
 
+def trees_text(summary):
+    """The library that grew DCI's boosted trees (``--dci_backend``), or None without DCI."""
+    return summary.get("eval", {}).get("dci", {}).get("backend")
+
+
 def page_figures(summaries):
     """``(sigma, reconstruction)``: ``{(num_balls, model): {β: sorted σ}}`` and
     ``{num_balls: {model: {β: held-out nats}}}`` of the summarised runs, in :data:`ROWS`
@@ -354,6 +359,8 @@ def setting_lines(done, runs, grid, budget_note=""):
     seconds = [s.get("seconds") or {} for s in done]
     train = sum(t.get("train_seconds", 0.0) for t in seconds)
     evaluation = sum(t.get("eval_seconds", 0.0) for t in seconds)
+    scored = [s for s in done if trees_text(s)]
+    trees = f"; DCI's trees from {distinct(scored, trees_text)}" if scored else ""
     wall = (f"{duration(train + evaluation)} (training {duration(train)}, evaluation "
             f"{duration(evaluation)}), the sum of the runs' seconds." if done else "—.")
     return [f"The {runs} runs of `{grid}`: {len(done)} summarised, {runs - len(done)} pending.",
@@ -362,7 +369,7 @@ def setting_lines(done, runs, grid, budget_note=""):
             f"- Machine (where each run was summarised, which held its checkpoints): "
             f"{distinct(done, machine_text) or '—'}.",
             f"- Software: {distinct(done, software_text) or '—'}.",
-            f"- Evaluation: {distinct(done, evaluation_text) or '—'}.", ""]
+            f"- Evaluation: {distinct(done, evaluation_text) or '—'}{trees}.", ""]
 
 
 def difference_lines(keys, rows, against, anchor, name):
