@@ -108,6 +108,7 @@ def test_tiny_grid_runs_in_shards_resumes_and_reports_failures(tmp_path, monkeyp
     failed = [line for line in lines if line.startswith("failed: ")]
     assert len(failed) == 1 and "--keep_prob" in failed[0]
     assert statuses() == ["pending", "failed"] and drawn == [[]]
+    assert rows()[0].split(" | ")[6:12] == ["—"] * 6  # the pending run has no numbers yet
     monkeypatch.undo()
 
     lines = []
@@ -120,7 +121,8 @@ def test_tiny_grid_runs_in_shards_resumes_and_reports_failures(tmp_path, monkeyp
     assert log.count("$ python main.py") == 2 and "held-out reconstruction" in log
     assert any(line.startswith("figures of ") and "(done;" in line for line in lines)
     assert (tmp_path / "figures" / "heat_map_model_all_conv_num_balls_1_beta_0.1.png").exists()
-    assert rows()[0].split(" | ")[5] == "20"
+    cells = rows()[0].split(" | ")
+    assert cells[5] == "20" and re.fullmatch(r"(\d+ min )?\d+ s", cells[11])
 
     monkeypatch.setattr(grid_main, "make_figures", record_figures)
     lines = []

@@ -2,21 +2,11 @@
 
 import os
 
+from vae_tf.grid.report import duration, number_text
 from vae_tf.grid.runner import EVAL_FILE, TIMES_FILE, read_json
 
 COLUMNS = ("run", "model", "data", "objective", "β", "steps", "reconstruction (nats)",
            "KL (nats)", "active latents", "MIG", "FactorVAE score", "wall time", "status")
-
-
-def _number(value, digits=3):
-    return "–" if value is None else f"{value:.{digits}f}"
-
-
-def _duration(seconds):
-    if seconds is None:
-        return "–"
-    minutes, seconds = divmod(int(round(seconds)), 60)
-    return f"{minutes}m{seconds:02d}s" if minutes else f"{seconds}s"
 
 
 def row(outcome):
@@ -30,14 +20,14 @@ def row(outcome):
     factor_vae = scores.get("factor_vae", {})
     dataset = settings.get("dataset")
     data = (f"{settings['num_balls']} ball{'s' if settings['num_balls'] > 1 else ''}"
-            if dataset == "balls" else dataset or "–")
-    return [outcome.name, settings.get("model", "–"), data, settings.get("objective", "–"),
-            str(settings.get("beta", "–")), str(record.get("step", "–")),
-            _number(held_out.get("reconstruction"), 2), _number(held_out.get("kl"), 2),
-            str(factor_vae.get("num_active_dims", "–")),
-            _number(scores.get("mig", {}).get("discrete_mig")),
-            _number(factor_vae.get("eval_accuracy")),
-            _duration(sum(times.values()) if times else None), outcome.status]
+            if dataset == "balls" else dataset or "—")
+    return [outcome.name, settings.get("model", "—"), data, settings.get("objective", "—"),
+            str(settings.get("beta", "—")), str(record.get("step", "—")),
+            number_text(held_out.get("reconstruction"), 2), number_text(held_out.get("kl"), 2),
+            str(factor_vae.get("num_active_dims", "—")),
+            number_text(scores.get("mig", {}).get("discrete_mig"), 3),
+            number_text(factor_vae.get("eval_accuracy"), 3),
+            duration(sum(times.values())) if times else "—", outcome.status]
 
 
 def write_results(outcomes, path):
