@@ -247,13 +247,18 @@ def _quiet_logging():
         logging.set_verbosity(logging.WARNING)
 
 
+def print_line(line):
+    """Progress output: one line, flushed at once so that run.log and nohup show it live."""
+    print(line, flush=True)
+
+
 def make_figures():
     """``--mode=figures``: every figure of the runs under --checkpoint_dir."""
     from vae_tf.figures import make_figures as make
     _quiet_logging()
     try:
         make(FLAGS.checkpoint_dir, FLAGS.figure_dir, FLAGS.heat_map_start,
-             print_fn=lambda line: print(line, flush=True), latent=FLAGS.latent_figures)
+             print_fn=print_line, latent=FLAGS.latent_figures)
     except ConfigError as e:
         fail(str(e))
 
@@ -315,19 +320,18 @@ def main(argv):
              "--train_dir and the model flags")
     if FLAGS.mode == "figures":
         return make_figures()
-    print_fn = lambda line: print(line, flush=True)  # noqa: E731
     try:
         config = eval_config() if FLAGS.mode == "eval" else config_from_flags()
         if FLAGS.mode == "config":
             print(json.dumps({**config.to_dict(), "run_dir": config.run_dir}, sort_keys=True))
             return
-        lock = prepare(config, print_fn)
+        lock = prepare(config, print_line)
     except ConfigError as e:
         fail(str(e))
     except RunWriteError as e:
         fail(f"{e}; {last_good_checkpoint(config.run_dir)}", code=1)
     try:
-        run(config, print_fn)
+        run(config, print_line)
     finally:
         run_lock.release(lock)
 
