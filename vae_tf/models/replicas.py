@@ -54,9 +54,10 @@ def gather_over_replicas(value):
     return everything, context.replica_id_in_sync_group * tf.shape(value)[0]
 
 
-def minimize(optimizer, loss_fn, variables):
+def minimize(optimizer, loss_fn, variables, unconnected_zero=False):
     """One optimizer step on the scalar ``loss_fn()`` returns (the first element, if it returns
-    a tuple); returns what ``loss_fn`` returned.
+    a tuple); returns what ``loss_fn`` returned. A variable the loss does not reach gets no
+    update, or with ``unconnected_zero`` a zero gradient (Adam then moves it on its momentum).
 
     The gradient is taken of ``loss / replicas``, so the optimizer's sum over replicas is the
     gradient of the global-batch mean, and of ``optimizer.scale_loss`` of that, the loss scale a
@@ -66,7 +67,11 @@ def minimize(optimizer, loss_fn, variables):
         result = loss_fn()
         loss = result[0] if isinstance(result, tuple) else result
         scaled = optimizer.scale_loss(loss / replica_count())
-    optimizer.apply_gradients(zip(tape.gradient(scaled, variables), variables))
+    gradients = tape.gradient(scaled, variables)
+    if unconnected_zero:
+        gradients = [tf.zeros(v.shape, v.dtype) if g is None else g
+                     for g, v in zip(gradients, variables)]
+    optimizer.apply_gradients(zip(gradients, variables))
     return result
 
 

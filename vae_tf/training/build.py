@@ -31,7 +31,7 @@ def build_objective(config):
     if config.objective == "annealed":
         return AnnealedVAE(config.gamma, config.c_max, config.c_steps)
     if config.objective == "nonsyn":
-        return NonSynergisticVAE(config.alpha, config.omega, config.beta, config.lr)
+        return NonSynergisticVAE(config.alpha, config.omega, config.beta)
     if config.objective == "factor":
         return FactorVAE(config.gamma, config.disc_lr, seed=config.seed)
     if config.objective == "tcvae":
