@@ -139,3 +139,44 @@ def test_the_grid_dry_runs_to_the_table_s_rows():
     assert tuple(objectives) == dsprites_report.ROWS
     assert set(re.findall(r"--max_step=(\d+)", result.stdout)) == {"30000"}
     assert set(re.findall(r"--batch_size=(\d+)", result.stdout)) == {"64"}
+
+
+def test_the_non_synergistic_paragraph_quotes_the_committed_results():
+    """The page's paragraph on the Non-Synergistic row quotes the committed summary (held-out
+    curves, end values, scores) and the collapsed first attempt's committed log."""
+    with open(os.path.join(ROOT, report.PAGE)) as f:
+        page = f.read()
+    start = page.index("- **Non-Synergistic VAE (β 1")
+    paragraph = " ".join(page[start:page.index("\n\n", start)].split())
+    folder = os.path.join(ROOT, dsprites_report.SUMMARIES)
+    with open(os.path.join(folder, "dsprites_dataset_dsprites_rendered_model_burgess_conv"
+                                   "_beta_1.0_objective_nonsyn.json")) as f:
+        run = json.load(f)
+    held_out, curves, scores = run["eval"]["held_out"], run["curves"], run["eval"]["scores"]
+    recon = dict(zip(curves["eval/reconstruction"]["step"], curves["eval/reconstruction"]["value"]))
+    kl = dict(zip(curves["eval/kl"]["step"], curves["eval/kl"]["value"]))
+    train_kl = dict(zip(curves["train/kl"]["step"], curves["train/kl"]["value"]))
+    late = [v for step, v in train_kl.items() if step >= 4000]
+    quoted = [f"{train_kl[1000]:.2f} nats at step 1,000",
+              f"between {min(late):.2f} and {max(late):.2f} nats from step 4,000",
+              f"held out {kl[5000]:.2f} at step 5,000, {kl[30000]:.2f} at 30,000",
+              f"{recon[5000]:.2f} nats at step 5,000 to {recon[30000]:.2f} at 30,000",
+              f"by {recon[25000] - recon[30000]:.2f} nats over the last 5,000 steps",
+              f"held-out synergy {held_out['synergy']:.3f} nats, "
+              f"subset size {held_out['subset_size']:.0f}",
+              f"{len(run['active_latents'])} latents",
+              f"BetaVAE score {scores['beta_vae']['eval_accuracy']:.3f}",
+              f"FactorVAE {scores['factor_vae']['eval_accuracy']:.3f}",
+              f"MIG {scores['mig']['discrete_mig']:.3f}",
+              f"{report.duration(run['seconds']['train_seconds'])} of training"]
+    with open(os.path.join(folder, "nonsyn_separate_adam.log")) as f:
+        log = f.read()
+    evals = re.findall(r"step +([\d]+)/\d+ .* eval recon ([\d.]+) kl ([\d.]+)", log)
+    assert [int(step) for step, _, _ in evals] == [5000, 10000]
+    quoted += [f"{float(r):.2f} nats with KL {k} at step {int(step):,}" if step == "5000"
+               else f"{float(r):.2f} with KL {k} at step {int(step):,}" for step, r, k in evals]
+    kls = [float(k) for k in re.findall(r"  kl ([\d.]+)  ", log)]
+    last = int(re.findall(r"step +(\d+)/", log)[-1])
+    quoted.append(f"{min(kls):.3f}–{max(kls):.3f} nats through step {last:,}")
+    for text in quoted:
+        assert text in paragraph, text
