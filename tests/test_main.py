@@ -234,6 +234,16 @@ def test_kill_and_rerun_resumes_at_the_saved_step(tmp_path, run_main):
     assert latest_step(run_dir) == saved + 10
 
 
+def test_a_run_resumed_off_the_save_schedule_still_evaluates_at_its_multiples(tmp_path):
+    """Held-out evaluations at the multiples of --save_every, also after resuming at a step
+    that is not one (an interrupted run's checkpoint), as table 1b compares runs at equal steps."""
+    lines = []
+    train_in_process(tmp_path, max_step=30, save_every=20)
+    train_in_process(tmp_path, print_fn=lines.append, max_step=70, save_every=20)
+    evaluated = [int(re.match(r"step +(\d+)/", line)[1]) for line in lines if "eval recon" in line]
+    assert "from step 30 " in lines[0] and evaluated == [40, 60]
+
+
 def test_changed_settings_do_not_touch_an_existing_run(tmp_path, run_main):
     train_dir = f"--train_dir={tmp_path}/run"
     train_in_process(tmp_path, max_step=10)

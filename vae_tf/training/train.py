@@ -133,8 +133,11 @@ def _fit(config, vae, manager, run_dir, replicas, chief, print_fn):
         try:
             # The guard stops at max_step optimizer steps; a loss-scaled (mixed_float16) run skips
             # the steps whose gradients overflow, so the number of epochs is left open.
-            vae.fit(data, steps_per_epoch=config.log_every, epochs=OPEN_ENDED,
-                    validation_data=eval_data,
+            # Epochs are numbered from step 0, so that a resumed run still evaluates at the
+            # multiples of save_every (Keras counts validation_freq in epochs).
+            first = start // config.log_every
+            vae.fit(data, steps_per_epoch=config.log_every, initial_epoch=first,
+                    epochs=first + OPEN_ENDED, validation_data=eval_data,
                     validation_freq=max(1, config.save_every // config.log_every),
                     callbacks=callbacks, verbose=0, shuffle=False)
         except KeyboardInterrupt:
