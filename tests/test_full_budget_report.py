@@ -88,3 +88,42 @@ def test_the_grid_is_the_run_of_the_table():
     assert (flags["model"], int(flags["num_balls"]), float(flags["beta"])) == \
         full_budget_report.KEY
     assert int(flags["max_step"]) == full_budget_report.BUDGET
+
+
+def test_the_causes_of_table_1b_quote_the_committed_summaries():
+    """The page's reading of table 1b quotes both runs' committed summaries."""
+    with open(os.path.join(ROOT, report.PAGE)) as f:
+        page = f.read()
+    start = page.index("### Causes of the differences in table 1b")
+    text = " ".join(page[start:page.index("\n## ", start)].split())
+
+    def load(*path):
+        with open(os.path.join(ROOT, "docs", "reproduction", *path)) as f:
+            return json.load(f)
+
+    full = load("full_budget", "full_budget_model_fully_connected_num_balls_1_beta_1.0.json")
+    short = load("balls", "balls_model_fully_connected_num_balls_1_beta_1.0.json")
+    recon = full_budget_report.held_out_curve(full, "reconstruction")
+    kl = {name: full_budget_report.held_out_curve(s, "kl") for name, s in
+          (("full", full), ("short", short))}
+    later = [v for step, v in recon.items() if step >= 30000]
+    used = sorted((v for k, v in full["eval"]["held_out"].items() if k.startswith("kl_")),
+                  reverse=True)
+    scores = full["eval"]["scores"]
+    quoted = [f"held out {recon[20000]:.2f} and "
+              f"{short['eval']['held_out']['reconstruction']:.2f} nats; "
+              f"KL {kl['full'][20000]:.2f} and {kl['short'][20000]:.2f}",
+              f"gained {recon[20000] - recon[100000]:.2f} nats, "
+              f"{recon[20000] - recon[30000]:.2f} of them by step 30,000 ({recon[30000]:.2f})",
+              f"within {min(later):.2f}–{max(later):.2f} nats",
+              f"({recon[100000]:.2f} against the original's 22.71)",
+              f"σ {short['sigma_sorted'][2]:.2f}, held-out KL "
+              f"{short['eval']['held_out']['kl_06']:.2f} nats",
+              f"two latents in use (held-out KL {used[0]:.2f} and {used[1]:.2f} nats; every "
+              f"other latent {used[2]:.2f}, σ {full['sigma_sorted'][2]:.2f})",
+              f"BetaVAE {scores['beta_vae']['eval_accuracy']:.3f}",
+              f"FactorVAE {scores['factor_vae']['eval_accuracy']:.3f}",
+              f"MIG {scores['mig']['discrete_mig']:.3f}"]
+    assert len(full["active_latents"]) == 2 and sorted(recon)[:2] == [7700, 12700]
+    for quote in quoted:
+        assert quote in text, quote
