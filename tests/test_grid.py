@@ -1,13 +1,17 @@
 """run.sh / python -m vae_tf.grid: dry runs, a tiny grid end to end (twice), failures, results."""
 
+import json
 import os
 import re
+import signal
 import subprocess
+import sys
+import time
 
 import pytest
 
 from test_main import ROOT
-from vae_tf.grid import __main__ as grid_main
+from vae_tf.grid import __main__ as grid_main, runner
 from vae_tf.grid.__main__ import main
 from vae_tf.grid.experiments import GridError, normalise_flags, read_grid
 
@@ -147,3 +151,24 @@ def test_a_dry_run_checks_every_experiment_s_flags(tmp_path):
     assert lines[2] == ("  ^ main.py: error: --beta: belongs to --objective=beta or nonsyn or "
                         "tcvae, not factor; leave it out")
     assert lines[-1] == "1 of 2 experiments have bad flags"
+
+
+def test_a_grid_killed_mid_phase_keeps_the_seconds_its_run_trained(tmp_path):
+    """The phase's seconds reach grid.json while it runs: a grid ended by SIGKILL (a session's
+    end) 1 s after its first record has recorded more than 1 s of the phase (before: nothing)."""
+    script = ("import sys; from vae_tf.grid import runner; "
+              "runner._run_timed([sys.executable, '-c', 'import time; time.sleep(60)'], None, "
+              f"'.', {str(tmp_path)!r}, 'train_seconds', every=0.1)")
+    grid = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, start_new_session=True)
+    path = tmp_path / runner.TIMES_FILE
+    try:
+        deadline = time.monotonic() + 120  # the interpreter's start and imports come first
+        while not path.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(1.0)
+    finally:
+        os.killpg(grid.pid, signal.SIGKILL)
+        grid.wait()
+    with open(path) as f:
+        seconds = json.load(f)["train_seconds"]
+    assert seconds > 1.0

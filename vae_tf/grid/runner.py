@@ -3,7 +3,9 @@
 A run is finished when its latest checkpoint has reached ``--max_step`` and its ``eval.json``
 scores that checkpoint: it is skipped. Anything less is resumed by rerunning its commands (main.py
 resumes from the last checkpoint). Each run's console output is appended to ``run.log`` in its
-run directory; ``grid.json`` there adds up the seconds spent training and evaluating it.
+run directory; ``grid.json`` there adds up the seconds spent training and evaluating it, also
+while a phase runs (every :data:`RECORD_EVERY` seconds), so that a grid ended mid-phase, as at the
+end of a session, keeps the time its run trained.
 """
 
 import concurrent.futures
@@ -20,6 +22,7 @@ from vae_tf.grid.experiments import GridError, display, main_command, resolve
 LOG_FILE = "run.log"
 TIMES_FILE = "grid.json"
 EVAL_FILE = "eval.json"
+RECORD_EVERY = 60.0  # seconds between additions to grid.json while a phase runs
 
 
 @dataclasses.dataclass
@@ -70,6 +73,28 @@ def _add_seconds(run_dir, phase, seconds):
         json.dump(times, f, indent=2, sort_keys=True)
 
 
+def _run_timed(command, out, cwd, run_dir, phase, every=RECORD_EVERY):
+    """Run ``command`` (output to ``out``) to its end, adding the seconds it runs to
+    ``grid.json``'s ``phase`` every ``every`` seconds and at its end; ``(exit code, seconds)``.
+    Interrupted (Ctrl-C), the command is killed, as ``subprocess.run`` does."""
+    start = last = time.perf_counter()
+    code = None
+    with subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=cwd) as process:
+        try:
+            while code is None:
+                try:
+                    code = process.wait(timeout=every)
+                except subprocess.TimeoutExpired:
+                    pass
+                now = time.perf_counter()
+                _add_seconds(run_dir, phase, now - last)
+                last = now
+        except BaseException:
+            process.kill()
+            raise
+    return code, last - start
+
+
 def run_experiment(root, flags, run=True):
     """Train and evaluate one experiment unless it is finished; never raises for a bad run.
     ``run=False`` only looks (another shard's run): ``finished`` or ``pending``."""
@@ -90,11 +115,7 @@ def run_experiment(root, flags, run=True):
             command = main_command(root, flags, mode)
             out.write(f"$ {display(command)}\n")
             out.flush()
-            phase_start = time.perf_counter()
-            code = subprocess.run(command, stdout=out, stderr=subprocess.STDOUT,
-                                  cwd=root).returncode
-            seconds[mode] = time.perf_counter() - phase_start
-            _add_seconds(run_dir, f"{mode}_seconds", seconds[mode])
+            code, seconds[mode] = _run_timed(command, out, root, run_dir, f"{mode}_seconds")
             if code:
                 return Outcome(flags, "failed", settings, f"{mode} exited with code {code}",
                                log, seconds)
