@@ -42,7 +42,8 @@ def main(out, strategy_name, objective, devices=1, precision="off"):
     if extra is not None:
         weights = np.concatenate([weights] + [w.ravel() for w in extra.get_weights()])
     np.savez(out, replicas=strategy.num_replicas_in_sync,
-             iterations=vae.optimizer.iterations.numpy(), weights=weights, **{k: np.asarray(v) for k, v in history.items()})
+             iterations=vae.optimizer.iterations.numpy(), weights=weights,
+             **{k: np.asarray(v) for k, v in history.items()})
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ class NonSynergisticVAE(Objective):
     moves once more on its momentum (PyTorch 0.4's ``zero_grad`` left zero gradients, which its
     Adam applies). The second step's size is thus its gradient's against the ELBO's RMS; an Adam
     of its own would normalise it to about ``lr`` per weight whatever its size (measured here:
-    KL 0 through 10,000 steps of Adam 5e-4 on dSprites, docs/reproduction/dsprites.md). The
+    KL 0 through 10,000 steps of Adam 5e-4 on dSprites; docs/reproduction.md, table 1c). The
     iteration count, which is the training step, still counts batches: the second step takes
     the bias corrections of the next count and the count is then set back (the original's Adam
     counted two per batch; the two agree once ``β2^t`` is small, after about 5,000 batches).
