@@ -146,8 +146,8 @@ def test_the_non_synergistic_paragraph_quotes_the_committed_results():
     curves, end values, scores) and the collapsed first attempt's committed log."""
     with open(os.path.join(ROOT, report.PAGE)) as f:
         page = f.read()
-    start = page.index("- **Non-Synergistic VAE (β 1")
-    paragraph = " ".join(page[start:page.index("\n\n", start)].split())
+    quoting = " ".join(paragraph(page, "### Causes of the differences in table 1c",
+                                 "Non-Synergistic VAE (β 1").split())
     folder = os.path.join(ROOT, dsprites_report.SUMMARIES)
     with open(os.path.join(folder, "dsprites_dataset_dsprites_rendered_model_burgess_conv"
                                    "_beta_1.0_objective_nonsyn.json")) as f:
@@ -179,7 +179,7 @@ def test_the_non_synergistic_paragraph_quotes_the_committed_results():
     last = int(re.findall(r"step +(\d+)/", log)[-1])
     quoted.append(f"{min(kls):.3f}–{max(kls):.3f} nats through step {last:,}")
     for text in quoted:
-        assert text in paragraph, text
+        assert text in quoting, text
 
 
 BULLETS = {"β-VAE (β 4)": "beta_4.0", "Capacity-annealed β-VAE": "objective_annealed",
@@ -218,22 +218,34 @@ def run_values(path, log=None):
     return values
 
 
+def paragraph(page, section, bullet):
+    """The paragraph of the page after ``section`` that starts ``- **bullet``: up to a blank
+    line or the next bullet."""
+    start = page.index(f"- **{bullet}", page.index(section))
+    ends = [page.find(end, start + 1) for end in ("\n\n", "\n- **")]
+    return page[start:min(end for end in ends if end > 0)]
+
+
+def unmatched(text, values, allowed=()):
+    """The numbers with decimals in ``text`` (percentages left out) that are neither in
+    ``allowed`` nor one of ``values`` rounded as quoted; also how many were quoted."""
+    quoted = re.findall(r"(?<![\w.])(\d+\.\d+)(?![\w.])(?! ?%)", text)
+    rounded = {d: {f"{v:.{d}f}" for v in values}
+               for d in {len(t.split(".")[1]) for t in quoted}}
+    return [t for t in quoted if t not in allowed and t not in rounded[len(t.split(".")[1])]], \
+        len(quoted)
+
+
 @pytest.mark.parametrize("bullet, run", BULLETS.items())
 def test_each_cause_quotes_its_own_run(bullet, run):
     """Every number with decimals in an objective's paragraph of the causes is one of its run's
     committed results (rounded as quoted) or a published value; percentages are left out (the
     table's differences are tested against the summaries above)."""
     with open(os.path.join(ROOT, report.PAGE)) as f:
-        page = f.read()
-    start = page.index(f"- **{bullet}", page.index("### Causes of the differences in table 1c"))
-    ends = [page.find(end, start + 1) for end in ("\n\n", "\n- **")]
-    text = page[start:min(end for end in ends if end > 0)]
+        text = paragraph(f.read(), "### Causes of the differences in table 1c", bullet)
     folder = os.path.join(ROOT, dsprites_report.SUMMARIES)
     (path,) = [p for p in os.listdir(folder) if p.endswith(f"{run}.json")]
     log = os.path.join(folder, "nonsyn_separate_adam.log") if run == "objective_nonsyn" else None
     values = run_values(os.path.join(folder, path), log)
-    quoted = re.findall(r"(?<![\w.])(\d+\.\d+)(?![\w.])(?! ?%)", text)
-    assert len(quoted) >= 8
-    unknown = [t for t in quoted if t not in PUBLISHED
-               and t not in {f"{v:.{len(t.split('.')[1])}f}" for v in values}]
-    assert not unknown, unknown
+    unknown, quoted = unmatched(text, values, PUBLISHED)
+    assert quoted >= 8 and not unknown, unknown

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from vae_tf.figures import plotting, reconstruction_loss, stddev
-from test_dsprites_report import run_values
+from test_dsprites_report import paragraph, run_values, unmatched
 from vae_tf.grid import dsprites_report, full_budget_report, report
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -239,16 +239,11 @@ def test_each_cause_of_table_1a_quotes_its_runs(bullet, patterns):
     are there); percentages are left out (the table's are tested above)."""
     with open(os.path.join(ROOT, report.PAGE)) as f:
         page = f.read()
-    start = page.index(f"- **{bullet}", page.index("## Causes of the differences"))
-    ends = [page.find(end, start + 1) for end in ("\n\n", "\n- **")]
-    text = page[start:min(end for end in ends if end > 0)]
+    text = paragraph(page, "## Causes of the differences", bullet)
     table = report.page_block(page, report.BEGIN, report.END)
     values = [v for pattern in patterns for path in glob.glob(
         os.path.join(ROOT, "docs", "reproduction", pattern + ("" if "." in pattern else ".json")))
         for v in run_values(path)]
     assert values, patterns
-    quoted = re.findall(r"(?<![\w.])(\d+\.\d+)(?![\w.])(?! ?%)", text)
-    allowed = set(re.findall(r"\d+\.\d+", table))
-    unknown = [t for t in quoted if t not in allowed
-               and t not in {f"{v:.{len(t.split('.')[1])}f}" for v in values}]
+    unknown, _ = unmatched(text, values, set(re.findall(r"\d+\.\d+", table)))
     assert not unknown, unknown
